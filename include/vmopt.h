@@ -1,0 +1,160 @@
+/*
+ * vmopt — adaptive auto-tuning runtime for virtual-machine processes.
+ *
+ * The one public header.  Conventions, stated once:
+ *   - functions returning int return 0 on success or a negative errno value;
+ *     vmopt_strerror() names it and vmopt_errmsg() gives this thread's last
+ *     detailed message (for example "site.conf:12: unknown key 'simdd'");
+ *   - functions returning a pointer return NULL on failure, likewise;
+ *   - every handle is opaque, created by one function and freed by one.
+ */
+#ifndef VMOPT_H
+#define VMOPT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "vmopt-version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define VMOPT_EXTERN __attribute__((visibility("default")))
+#else
+#define VMOPT_EXTERN
+#endif
+
+/* ---- version ------------------------------------------------------------ */
+
+/** The library's version as VMOPT_VERSION_HEX was when it was built. */
+VMOPT_EXTERN unsigned vmopt_version(void);
+/** The library's version as a string, "MAJOR.MINOR.PATCH". */
+VMOPT_EXTERN const char *vmopt_version_string(void);
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* Errors beyond errno's own, all negative (errno values are returned negated). */
+#define VMOPT_ERRNO_MAP(XX)                                                   \
+    XX(EPARSE, -1001, "malformed profile")                                    \
+    XX(EUNKNOWN, -1002, "unknown section, key or name")                       \
+    XX(ERANGE_VALUE, -1003, "value out of range")                             \
+    XX(ECYCLE, -1004, "profile include cycle")                                \
+    XX(EUNSUPPORTED, -1005, "not supported on this machine or build")
+
+typedef enum {
+#define VMOPT_ERR_ENUM_(name, val, msg) VMOPT_##name = val,
+    VMOPT_ERRNO_MAP(VMOPT_ERR_ENUM_)
+#undef VMOPT_ERR_ENUM_
+} vmopt_errno;
+
+/** A short constant description of err (a vmopt error or a negated errno). */
+VMOPT_EXTERN const char *vmopt_strerror(int err);
+/** This thread's last detailed error message; "" if none.  Valid until the
+ *  thread's next failing vmopt call. */
+VMOPT_EXTERN const char *vmopt_errmsg(void);
+
+/* ---- the machine -------------------------------------------------------- */
+
+/** What the probe found: ISA features, caches, cores, NUMA nodes, huge
+ *  pages and hardware counters, each with the source it came from. */
+typedef struct vmopt_machine vmopt_machine;
+
+/* Parts of the probe.  The ISA part is cheap (tens of microseconds); the
+ * topology (hwloc) and counter (PAPI) parts cost milliseconds each, so a
+ * caller that already holds a saved plan probes VMOPT_PROBE_ISA only. */
+#define VMOPT_PROBE_ISA 0x1u
+#define VMOPT_PROBE_TOPOLOGY 0x2u
+#define VMOPT_PROBE_COUNTERS 0x4u
+#define VMOPT_PROBE_ALL 0x7u
+
+/** Probes this machine; parts not asked for stay unknown. */
+VMOPT_EXTERN int vmopt_machine_probe(vmopt_machine **out, unsigned parts);
+/** Builds a machine from a description instead of this one, for tests and
+ *  what-if dumps.  topology: "synthetic:<hwloc synthetic string>" or the
+ *  path of an hwloc XML file; features: comma-separated names from
+ *  vmopt_feature_name() plus optionally "arch=x86_64|aarch64" (NULL: none).
+ *  Counters are reported as absent. */
+VMOPT_EXTERN int vmopt_machine_describe(vmopt_machine **out, const char *topology,
+                                        const char *features);
+VMOPT_EXTERN void vmopt_machine_free(vmopt_machine *m);
+
+/** ISA features the machine description knows, by index from 0; NULL past
+ *  the last. */
+VMOPT_EXTERN const char *vmopt_feature_name(unsigned index);
+/** 1 if the machine has the named feature, 0 if not, negative if unknown name. */
+VMOPT_EXTERN int vmopt_machine_has(const vmopt_machine *m, const char *feature);
+
+/* ---- profiles ----------------------------------------------------------- */
+
+/** A named, parsed parameter set (INI file or built-in), values possibly
+ *  "auto", with its include chain already merged. */
+typedef struct vmopt_profile vmopt_profile;
+
+/** Loads a built-in profile by name, or a file when name_or_path contains
+ *  '/' or ends in ".conf".  A bad file is rejected whole (vmopt_errmsg()
+ *  says "file:line: problem"). */
+VMOPT_EXTERN int vmopt_profile_load(vmopt_profile **out, const char *name_or_path);
+/** Parses a profile from memory; origin names it in messages. */
+VMOPT_EXTERN int vmopt_profile_parse(vmopt_profile **out, const char *text, const char *origin);
+VMOPT_EXTERN void vmopt_profile_free(vmopt_profile *p);
+VMOPT_EXTERN const char *vmopt_profile_name(const vmopt_profile *p);
+VMOPT_EXTERN const char *vmopt_profile_description(const vmopt_profile *p);
+
+/** Built-in profiles by index from 0; NULL past the last. */
+VMOPT_EXTERN const char *vmopt_builtin_profile_name(unsigned index);
+VMOPT_EXTERN const char *vmopt_builtin_profile_description(unsigned index);
+/** The text of a built-in profile (what is installed as NAME.conf). */
+VMOPT_EXTERN const char *vmopt_builtin_profile_text(const char *name);
+
+/* ---- plans -------------------------------------------------------------- */
+
+/** A profile resolved for a machine: every value concrete, each with the
+ *  reason it was chosen. */
+typedef struct vmopt_plan vmopt_plan;
+
+VMOPT_EXTERN int vmopt_plan_resolve(vmopt_plan **out, const vmopt_machine *m,
+                                    const vmopt_profile *p);
+VMOPT_EXTERN void vmopt_plan_free(vmopt_plan *plan);
+/** The value of "section.key" (e.g. "memcpy.nontemporal_min") as a number;
+ *  enumerated values give their index.  -ENOENT for an unknown key. */
+VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigned long long *value);
+/** The value of "section.key" as text ("avx512", "24 MiB"), and its reason. */
+VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, char *value,
+                                     size_t value_len, const char **reason);
+
+/* ---- dumps -------------------------------------------------------------- */
+
+#define VMOPT_DUMP_JSON 0x1u
+
+/** Writes the machine description (what `vmopt info` prints). */
+VMOPT_EXTERN int vmopt_machine_dump(FILE *f, const vmopt_machine *m, unsigned flags);
+/** Writes the machine and the plan with the reason for every value (what
+ *  `vmopt dump` and VMOPT_DUMP print).  JSON: docs/dump-format.md. */
+VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_plan *plan,
+                                 unsigned flags);
+
+/* ---- the process-wide runtime ------------------------------------------- */
+
+/** Options for vmopt_autotune().  Initialise with VMOPT_OPTIONS_INIT so that
+ *  fields added later keep their defaults. */
+typedef struct vmopt_options {
+    size_t size;         /* sizeof(vmopt_options) */
+    const char *profile; /* built-in name or file; NULL: $VMOPT_PROFILE, else "default" */
+    unsigned probe;      /* VMOPT_PROBE_* parts; 0: all */
+} vmopt_options;
+#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0}
+
+/** Probes (once per process), loads the profile, resolves it and installs
+ *  the plan.  On error the plan in force stays in force.  Writes the dump
+ *  named by $VMOPT_DUMP the first time a plan is installed.  Thread-safe;
+ *  opts may be NULL. */
+VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts);
+/** A copy of the plan in force (free it), or NULL with -ENOENT before any. */
+VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VMOPT_H */

@@ -1,0 +1,32 @@
+/* Internal helpers shared by every layer: error messages, logging, small
+ * utilities.  Names here are vmopt__ (internal across files). */
+#ifndef VMOPT_INTERNAL_H
+#define VMOPT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmopt.h"
+
+#define VMOPT__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define VMOPT__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define VMOPT__COLD __attribute__((cold, noinline))
+
+/* Sets this thread's message (vmopt_errmsg()) and returns err, so that a
+ * failure reads: return vmopt__fail(-EINVAL, "%s: ...", name); */
+VMOPT__COLD int vmopt__fail(int err, const char *fmt, ...) VMOPT__PRINTF(2, 3);
+void vmopt__clear_error(void);
+
+typedef enum { VMOPT__LOG_ERROR, VMOPT__LOG_WARN, VMOPT__LOG_INFO, VMOPT__LOG_DEBUG } vmopt__log_level;
+void vmopt__log(vmopt__log_level level, const char *fmt, ...) VMOPT__PRINTF(2, 3);
+
+/* Sizes as people write them: 4096, 64K, 64KiB, 2 MiB, 1G.  Returns 0 or
+ * -EINVAL / -ERANGE; *end_msg says what is wrong. */
+int vmopt__parse_size(const char *s, uint64_t *out, const char **why);
+int vmopt__parse_uint(const char *s, uint64_t *out, const char **why);
+/* "24 MiB", "48 KiB", "4096 B": exact when the size is a whole number of the unit. */
+void vmopt__format_size(uint64_t v, char *buf, size_t len);
+/* Copies src into a buffer of len bytes, always terminated. */
+void vmopt__strlcpy(char *dst, const char *src, size_t len);
+
+#endif

@@ -1,0 +1,142 @@
+/* The machine description: plain data, filled by the probe components in
+ * tuner/ (or built from a synthetic description), read by every layer.
+ * Every number carries the source it came from, because the sources
+ * disagree (in a KVM guest hwloc sees a 32 MiB L3 where sysconf reports the
+ * host socket's 320 MiB). */
+#ifndef VMOPT_MACHINE_H
+#define VMOPT_MACHINE_H
+
+#include <stdint.h>
+
+#include "vmopt.h"
+
+/* ISA features the library can use: one list, which gives the enum, the
+ * names and the parser of feature lists. */
+#define VMOPT__FEATURES(XX)                                                                        \
+    XX(SSE2, sse2)                                                                                 \
+    XX(SSE3, sse3)                                                                                 \
+    XX(SSSE3, ssse3)                                                                               \
+    XX(SSE4_1, sse4_1)                                                                             \
+    XX(SSE4_2, sse4_2)                                                                             \
+    XX(AVX, avx)                                                                                   \
+    XX(AVX2, avx2)                                                                                 \
+    XX(AVX512F, avx512f)                                                                           \
+    XX(AVX512BW, avx512bw)                                                                         \
+    XX(AVX512VL, avx512vl)                                                                         \
+    XX(ERMS, erms)                                                                                 \
+    XX(FSRM, fsrm)                                                                                 \
+    XX(ASIMD, asimd)                                                                               \
+    XX(SVE, sve)
+
+typedef enum {
+#define VMOPT__FEAT_ENUM_(id, name) VMOPT__FEAT_##id,
+    VMOPT__FEATURES(VMOPT__FEAT_ENUM_)
+#undef VMOPT__FEAT_ENUM_
+        VMOPT__FEAT_COUNT
+} vmopt__feature;
+
+/* Where a fact came from. */
+#define VMOPT__SOURCES(XX)                                                                         \
+    XX(NONE, "none")                                                                               \
+    XX(CPU_FEATURES, "cpu_features")                                                               \
+    XX(GLIBC, "glibc")                                                                             \
+    XX(HWLOC, "hwloc")                                                                             \
+    XX(SYSFS, "sysfs")                                                                             \
+    XX(SYSCONF, "sysconf")                                                                         \
+    XX(PAPI, "papi")                                                                               \
+    XX(UNAME, "uname")                                                                             \
+    XX(GIVEN, "given")
+
+typedef enum {
+#define VMOPT__SRC_ENUM_(id, name) VMOPT__SRC_##id,
+    VMOPT__SOURCES(VMOPT__SRC_ENUM_)
+#undef VMOPT__SRC_ENUM_
+        VMOPT__SRC_COUNT
+} vmopt__source;
+
+const char *vmopt__source_name(vmopt__source s);
+
+typedef struct {
+    uint64_t value; /* 0 when unknown */
+    uint8_t src;    /* vmopt__source */
+} vmopt__fact;
+
+enum { VMOPT__L1D, VMOPT__L2, VMOPT__L3, VMOPT__CACHE_LEVELS };
+
+/* PAPI presets the tuner can use; the list gives the bits and names. */
+#define VMOPT__PRESETS(XX)                                                                         \
+    XX(TOT_CYC, "PAPI_TOT_CYC")                                                                    \
+    XX(TOT_INS, "PAPI_TOT_INS")                                                                    \
+    XX(TLB_DM, "PAPI_TLB_DM")                                                                      \
+    XX(TLB_IM, "PAPI_TLB_IM")                                                                      \
+    XX(L1_DCM, "PAPI_L1_DCM")                                                                      \
+    XX(L2_TCM, "PAPI_L2_TCM")                                                                      \
+    XX(L3_TCM, "PAPI_L3_TCM")
+
+enum {
+#define VMOPT__PRESET_ENUM_(id, name) VMOPT__PRESET_##id,
+    VMOPT__PRESETS(VMOPT__PRESET_ENUM_)
+#undef VMOPT__PRESET_ENUM_
+        VMOPT__PRESET_COUNT
+};
+
+#define VMOPT__MAX_PAGE_SIZES 4
+
+struct vmopt_machine {
+    unsigned probed; /* VMOPT_PROBE_* parts that ran */
+
+    /* ISA */
+    char arch[16];
+    char vendor[16];
+    char model[64];
+    int family, model_number, stepping;
+    uint32_t features;                      /* bit per vmopt__feature */
+    uint8_t feature_src[VMOPT__FEAT_COUNT]; /* vmopt__source of each present bit */
+    const char *isa_probe;                  /* component that answered */
+
+    /* topology */
+    vmopt__fact cache_size[VMOPT__CACHE_LEVELS];
+    vmopt__fact cache_line[VMOPT__CACHE_LEVELS];
+    /* A second opinion on each cache size where another source disagrees. */
+    vmopt__fact cache_size_alt[VMOPT__CACHE_LEVELS];
+    vmopt__fact packages, cores, pus, numa_nodes;
+    uint64_t page_sizes[VMOPT__MAX_PAGE_SIZES]; /* huge-page sizes, ascending */
+    unsigned n_page_sizes;
+    uint8_t page_sizes_src;
+    const char *topology_probe;
+    char topology_spec[128]; /* what a described machine was built from */
+
+    /* hardware counters */
+    const char *counters_probe;
+    unsigned counters;       /* usable preset events */
+    unsigned pmu_slots;      /* counters the PMU component claims */
+    uint32_t presets;        /* bit per VMOPT__PRESET_* available */
+    char counters_version[16];
+    char counters_reason[192]; /* why there are none, when there are none */
+};
+
+static inline int vmopt__has(const struct vmopt_machine *m, vmopt__feature f)
+{
+    return (m->features >> f) & 1u;
+}
+
+static inline void vmopt__set_feature(struct vmopt_machine *m, vmopt__feature f, vmopt__source src)
+{
+    m->features |= 1u << f;
+    m->feature_src[f] = (uint8_t)src;
+}
+
+static inline void vmopt__set_fact(vmopt__fact *f, uint64_t value, vmopt__source src)
+{
+    f->value = value;
+    f->src = (uint8_t)(value ? src : VMOPT__SRC_NONE);
+}
+
+const char *vmopt__feature_name(vmopt__feature f);
+const char *vmopt__preset_name(unsigned preset);
+/* Parses "avx2,erms,arch=x86_64" into m; -EINVAL naming the bad word. */
+int vmopt__parse_features(struct vmopt_machine *m, const char *list);
+/* Largest cache level known (L3, else L2, else L1d), or -1. */
+int vmopt__last_level_cache(const struct vmopt_machine *m);
+
+#endif

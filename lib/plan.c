@@ -1,0 +1,135 @@
+/* The table of tunables generated from VMOPT__FIELDS, and the parsing and
+ * formatting of their values. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/internal.h"
+#include "lib/plan.h"
+
+static const char *const simd_names[] = {VMOPT__SIMD_NAMES, NULL};
+static const char *const tlb_strategy_names[] = {VMOPT__TLB_STRATEGY_NAMES, NULL};
+static const char *const tlb_hash_names[] = {VMOPT__TLB_HASH_NAMES, NULL};
+const char *const vmopt__workload_names[] = {VMOPT__WORKLOAD_NAMES, NULL};
+
+const vmopt__field vmopt__fields[VMOPT__K_COUNT] = {
+#define VMOPT__FIELD_ROW_(id, sec, k, type, fl, lo, hi, dflt, nm, meaning)                         \
+    [VMOPT__K_##id] = {#sec, #k, #sec "." #k, VMOPT__T_##type, fl, lo, hi, dflt, nm, meaning},
+    VMOPT__FIELDS(VMOPT__FIELD_ROW_)
+#undef VMOPT__FIELD_ROW_
+};
+
+const char *const vmopt__sections[] = {
+#define VMOPT__SECTION_NAME_(s) #s,
+    VMOPT__SECTIONS(VMOPT__SECTION_NAME_)
+#undef VMOPT__SECTION_NAME_
+        NULL,
+};
+
+int vmopt__name_index(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int vmopt__field_find(const char *section, const char *key)
+{
+    for (int k = 0; k < VMOPT__K_COUNT; k++)
+        if (strcmp(vmopt__fields[k].section, section) == 0 && strcmp(vmopt__fields[k].key, key) == 0)
+            return k;
+    return -1;
+}
+
+int vmopt__field_find_qualified(const char *qualified)
+{
+    for (int k = 0; k < VMOPT__K_COUNT; k++)
+        if (strcmp(vmopt__fields[k].qualified, qualified) == 0)
+            return k;
+    return -1;
+}
+
+static int parse_bool(const char *s, uint64_t *out)
+{
+    static const char *const yes[] = {"on", "yes", "true", "1", NULL};
+    static const char *const no[] = {"off", "no", "false", "0", NULL};
+    for (int i = 0; yes[i]; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int vmopt__field_parse(vmopt__key k, const char *text, uint64_t *out, const char **why)
+{
+    const vmopt__field *f = &vmopt__fields[k];
+    uint64_t v = 0;
+    int rc = 0;
+
+    switch (f->type) {
+    case VMOPT__T_SIZE:
+        rc = vmopt__parse_size(text, &v, why);
+        break;
+    case VMOPT__T_COUNT:
+    case VMOPT__T_MS:
+        rc = vmopt__parse_uint(text, &v, why);
+        break;
+    case VMOPT__T_BOOL:
+        rc = parse_bool(text, &v);
+        if (rc < 0)
+            *why = "expected on or off";
+        break;
+    case VMOPT__T_ENUM: {
+        int i = vmopt__name_index(f->names, text);
+        if (i < 0) {
+            *why = "not one of the allowed names";
+            return -EINVAL;
+        }
+        v = (uint64_t)i;
+        break;
+    }
+    }
+    if (rc < 0)
+        return rc;
+    if (v < f->min || v > f->max) {
+        *why = "out of range";
+        return VMOPT_ERANGE_VALUE;
+    }
+    if ((f->flags & VMOPT__F_POW2) && v && (v & (v - 1))) {
+        *why = "must be a power of two";
+        return VMOPT_ERANGE_VALUE;
+    }
+    *out = v;
+    return 0;
+}
+
+void vmopt__field_format(vmopt__key k, uint64_t v, char *buf, size_t len)
+{
+    const vmopt__field *f = &vmopt__fields[k];
+
+    switch (f->type) {
+    case VMOPT__T_SIZE:
+        vmopt__format_size(v, buf, len);
+        break;
+    case VMOPT__T_BOOL:
+        snprintf(buf, len, "%s", v ? "on" : "off");
+        break;
+    case VMOPT__T_ENUM:
+        snprintf(buf, len, "%s", f->names[v]);
+        break;
+    default:
+        snprintf(buf, len, "%" PRIu64, v);
+        break;
+    }
+}

@@ -1,0 +1,99 @@
+/* Number parsing and formatting shared by profiles, options and dumps. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/internal.h"
+
+void vmopt__strlcpy(char *dst, const char *src, size_t len)
+{
+    if (len == 0)
+        return;
+    size_t n = strnlen(src, len - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int vmopt__parse_uint(const char *s, uint64_t *out, const char **why)
+{
+    uint64_t v = 0;
+    const char *p = s;
+
+    if (!isdigit((unsigned char)*p)) {
+        *why = "expected a number";
+        return -EINVAL;
+    }
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            *why = "number too large";
+            return -ERANGE;
+        }
+        v = v * 10 + d;
+    }
+    if (*p) {
+        *why = "trailing characters after the number";
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+int vmopt__parse_size(const char *s, uint64_t *out, const char **why)
+{
+    static const struct {
+        const char *suffix;
+        unsigned shift;
+    } units[] = {
+        {"", 0},   {"b", 0},  {"k", 10},   {"kib", 10}, {"m", 20},
+        {"mib", 20}, {"g", 30}, {"gib", 30}, {"t", 40},   {"tib", 40},
+    };
+    char digits[32];
+    size_t n = 0;
+
+    while (isdigit((unsigned char)s[n]) && n < sizeof digits - 1) {
+        digits[n] = s[n];
+        n++;
+    }
+    digits[n] = '\0';
+    if (n == 0) {
+        *why = "expected a size such as 4096, 64KiB or 2MiB";
+        return -EINVAL;
+    }
+    uint64_t v;
+    int rc = vmopt__parse_uint(digits, &v, why);
+    if (rc < 0)
+        return rc;
+    const char *unit = s + n;
+    while (*unit == ' ')
+        unit++;
+    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(units); i++) {
+        if (strcasecmp(unit, units[i].suffix) != 0)
+            continue;
+        if (units[i].shift && v > (UINT64_MAX >> units[i].shift)) {
+            *why = "size too large";
+            return -ERANGE;
+        }
+        *out = v << units[i].shift;
+        return 0;
+    }
+    *why = "unknown size unit (use B, KiB, MiB, GiB or TiB)";
+    return -EINVAL;
+}
+
+void vmopt__format_size(uint64_t v, char *buf, size_t len)
+{
+    static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    unsigned i = 0;
+
+    while (i + 1 < VMOPT__ARRAY_SIZE(names) && v >= 1024 && v % 1024 == 0) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, len, "%" PRIu64 " %s", v, names[i]);
+}

@@ -1,0 +1,265 @@
+/* Dumps of the machine and the plan, as text for people and as JSON for
+ * programs (docs/dump-format.md; bump FORMAT_VERSION on any change that is
+ * not a pure addition). */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/internal.h"
+#include "lib/machine.h"
+#include "lib/plan.h"
+
+#define FORMAT_VERSION 1
+
+static const char *const cache_names[VMOPT__CACHE_LEVELS] = {"L1d", "L2", "L3"};
+static const char *const cache_keys[VMOPT__CACHE_LEVELS] = {"l1d", "l2", "l3"};
+
+static const char *src(uint8_t s)
+{
+    return vmopt__source_name((vmopt__source)s);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_fact(FILE *f, const char *key, const vmopt__fact *v)
+{
+    fprintf(f, "\"%s\": {\"value\": %" PRIu64 ", \"source\": \"%s\"}", key, v->value, src(v->src));
+}
+
+/* ---- machine ---- */
+
+static void machine_json(FILE *f, const struct vmopt_machine *m)
+{
+    fputs("{\"arch\": ", f);
+    json_str(f, m->arch);
+    fputs(", \"vendor\": ", f);
+    json_str(f, m->vendor);
+    fputs(", \"model\": ", f);
+    json_str(f, m->model);
+    fprintf(f, ", \"family\": %d, \"model_number\": %d, \"stepping\": %d", m->family, m->model_number,
+            m->stepping);
+    fputs(",\n  \"probes\": {\"isa\": ", f);
+    json_str(f, m->isa_probe ? m->isa_probe : "none");
+    fputs(", \"topology\": ", f);
+    json_str(f, m->topology_probe ? m->topology_probe : "skipped");
+    fputs(", \"counters\": ", f);
+    json_str(f, m->counters_probe ? m->counters_probe : "skipped");
+    fputs("},\n  \"features\": {", f);
+    for (int i = 0, n = 0; i < VMOPT__FEAT_COUNT; i++)
+        if (vmopt__has(m, (vmopt__feature)i))
+            fprintf(f, "%s\"%s\": \"%s\"", n++ ? ", " : "", vmopt__feature_name((vmopt__feature)i),
+                    src(m->feature_src[i]));
+    fputs("},\n  \"caches\": {", f);
+    for (int l = 0; l < VMOPT__CACHE_LEVELS; l++) {
+        fprintf(f, "%s\"%s\": {\"size\": %" PRIu64 ", \"line\": %" PRIu64 ", \"source\": \"%s\"",
+                l ? ", " : "", cache_keys[l], m->cache_size[l].value, m->cache_line[l].value,
+                src(m->cache_size[l].src));
+        if (m->cache_size_alt[l].value)
+            fprintf(f, ", \"other\": [{\"size\": %" PRIu64 ", \"source\": \"%s\"}]",
+                    m->cache_size_alt[l].value, src(m->cache_size_alt[l].src));
+        fputc('}', f);
+    }
+    fputs("},\n  ", f);
+    json_fact(f, "packages", &m->packages);
+    fputs(", ", f);
+    json_fact(f, "cores", &m->cores);
+    fputs(", ", f);
+    json_fact(f, "pus", &m->pus);
+    fputs(", ", f);
+    json_fact(f, "numa_nodes", &m->numa_nodes);
+    fputs(",\n  \"huge_pages\": {\"sizes\": [", f);
+    for (unsigned i = 0; i < m->n_page_sizes; i++)
+        fprintf(f, "%s%" PRIu64, i ? ", " : "", m->page_sizes[i]);
+    fprintf(f, "], \"source\": \"%s\"},\n  \"counters\": {\"available\": %u, \"pmu_slots\": %u, \"presets\": [",
+            src(m->page_sizes_src), m->counters, m->pmu_slots);
+    for (unsigned i = 0, n = 0; i < VMOPT__PRESET_COUNT; i++)
+        if (m->presets & (1u << i))
+            fprintf(f, "%s\"%s\"", n++ ? ", " : "", vmopt__preset_name(i));
+    fputs("], \"version\": ", f);
+    json_str(f, m->counters_version);
+    fputs(", \"reason\": ", f);
+    json_str(f, m->counters ? "" : m->counters_reason);
+    fputs("}}", f);
+}
+
+static void size_text(uint64_t v, char *buf, size_t len)
+{
+    if (v)
+        vmopt__format_size(v, buf, len);
+    else
+        snprintf(buf, len, "unknown");
+}
+
+static void machine_text(FILE *f, const struct vmopt_machine *m)
+{
+    char a[32], b[32];
+
+    fprintf(f, "cpu          %s %s \"%s\" (family %d, model %d, stepping %d)\n", m->arch, m->vendor,
+            m->model, m->family, m->model_number, m->stepping);
+    fputs("features    ", f);
+    for (int i = 0; i < VMOPT__FEAT_COUNT; i++)
+        if (vmopt__has(m, (vmopt__feature)i))
+            fprintf(f, " %s(%s)", vmopt__feature_name((vmopt__feature)i), src(m->feature_src[i]));
+    fputc('\n', f);
+    for (int l = 0; l < VMOPT__CACHE_LEVELS; l++) {
+        size_text(m->cache_size[l].value, a, sizeof a);
+        fprintf(f, "%-12s %s", cache_names[l], a);
+        if (m->cache_line[l].value)
+            fprintf(f, ", %" PRIu64 " B lines", m->cache_line[l].value);
+        fprintf(f, " (%s)", src(m->cache_size[l].src));
+        if (m->cache_size_alt[l].value) {
+            size_text(m->cache_size_alt[l].value, b, sizeof b);
+            fprintf(f, "; %s says %s", src(m->cache_size_alt[l].src), b);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "cores        %" PRIu64 " cores, %" PRIu64 " PUs, %" PRIu64 " packages, %" PRIu64
+               " NUMA nodes (%s)\n",
+            m->cores.value, m->pus.value, m->packages.value, m->numa_nodes.value, src(m->cores.src));
+    fputs("huge pages  ", f);
+    for (unsigned i = 0; i < m->n_page_sizes; i++) {
+        vmopt__format_size(m->page_sizes[i], a, sizeof a);
+        fprintf(f, " %s", a);
+    }
+    fprintf(f, "%s (%s)\n", m->n_page_sizes ? "" : " none", src(m->page_sizes_src));
+    fprintf(f, "counters     %u", m->counters);
+    if (m->counters) {
+        fputs(":", f);
+        for (unsigned i = 0; i < VMOPT__PRESET_COUNT; i++)
+            if (m->presets & (1u << i))
+                fprintf(f, " %s", vmopt__preset_name(i));
+        fprintf(f, " (papi %s)\n", m->counters_version);
+    } else {
+        fprintf(f, " (%s)\n", m->counters_reason);
+    }
+    fprintf(f, "probes       isa=%s topology=%s counters=%s\n", m->isa_probe ? m->isa_probe : "none",
+            m->topology_probe ? m->topology_probe : "skipped",
+            m->counters_probe ? m->counters_probe : "skipped");
+}
+
+VMOPT_EXTERN int vmopt_machine_dump(FILE *f, const vmopt_machine *m, unsigned flags)
+{
+    if (!f || !m)
+        return vmopt__fail(-EINVAL, "vmopt_machine_dump: file and machine are required");
+    if (flags & VMOPT_DUMP_JSON) {
+        fprintf(f, "{\"format\": \"vmopt-machine\", \"format_version\": %d, \"vmopt_version\": \"%s\",\n"
+                   " \"machine\": ",
+                FORMAT_VERSION, VMOPT_VERSION_STRING);
+        machine_json(f, m);
+        fputs("}\n", f);
+    } else {
+        fprintf(f, "vmopt %s: machine\n", VMOPT_VERSION_STRING);
+        machine_text(f, m);
+    }
+    return ferror(f) ? vmopt__fail(-EIO, "dump: write failed") : 0;
+}
+
+/* ---- plan ---- */
+
+static void value_json(FILE *f, vmopt__key k, uint64_t v)
+{
+    const vmopt__field *fd = &vmopt__fields[k];
+    char text[48];
+    switch (fd->type) {
+    case VMOPT__T_ENUM:
+        json_str(f, fd->names[v]);
+        break;
+    case VMOPT__T_BOOL:
+        fputs(v ? "true" : "false", f);
+        break;
+    case VMOPT__T_SIZE:
+        vmopt__field_format(k, v, text, sizeof text);
+        fprintf(f, "%" PRIu64 ", \"text\": \"%s\"", v, text);
+        break;
+    default:
+        fprintf(f, "%" PRIu64, v);
+        break;
+    }
+}
+
+static void plan_json(FILE *f, const struct vmopt_plan *p)
+{
+    fputs("{\"name\": ", f);
+    json_str(f, p->profile);
+    fputs(", \"description\": ", f);
+    json_str(f, p->description);
+    fputs(", \"origin\": ", f);
+    json_str(f, p->origin);
+    fputs(", \"chain\": ", f);
+    json_str(f, p->chain);
+    fputs(", \"workload\": ", f);
+    json_str(f, vmopt__workload_names[p->workload]);
+    fputs("},\n \"plan\": {", f);
+    const char *section = NULL;
+    for (int k = 0; k < VMOPT__K_COUNT; k++) {
+        const vmopt__field *fd = &vmopt__fields[k];
+        if (!section || strcmp(section, fd->section) != 0) {
+            fprintf(f, "%s\n  \"%s\": {", section ? "}," : "", fd->section);
+            section = fd->section;
+        } else {
+            fputs(",", f);
+        }
+        fprintf(f, "\n    \"%s\": {\"value\": ", fd->key);
+        value_json(f, (vmopt__key)k, p->v[k]);
+        fprintf(f, ", \"auto\": %s, \"reason\": ", p->is_auto[k] ? "true" : "false");
+        json_str(f, p->reason[k]);
+        fputc('}', f);
+    }
+    fputs("}}", f);
+}
+
+static void plan_text(FILE *f, const struct vmopt_plan *p)
+{
+    const char *section = NULL;
+
+    fprintf(f, "profile      %s (%s; %s)\n", p->profile, p->origin, p->chain);
+    if (p->description[0])
+        fprintf(f, "             %s\n", p->description);
+    fprintf(f, "workload     %s\n", vmopt__workload_names[p->workload]);
+    for (int k = 0; k < VMOPT__K_COUNT; k++) {
+        const vmopt__field *fd = &vmopt__fields[k];
+        char value[48];
+        if (!section || strcmp(section, fd->section) != 0) {
+            fprintf(f, "\n[%s]\n", fd->section);
+            section = fd->section;
+        }
+        vmopt__field_format((vmopt__key)k, p->v[k], value, sizeof value);
+        fprintf(f, "%-16s = %-10s # %s%s\n", fd->key, value, p->is_auto[k] ? "auto: " : "", p->reason[k]);
+    }
+}
+
+VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_plan *plan, unsigned flags)
+{
+    if (!f || !m || !plan)
+        return vmopt__fail(-EINVAL, "vmopt_plan_dump: file, machine and plan are required");
+    if (flags & VMOPT_DUMP_JSON) {
+        fprintf(f, "{\"format\": \"vmopt-dump\", \"format_version\": %d, \"vmopt_version\": \"%s\",\n"
+                   " \"machine\": ",
+                FORMAT_VERSION, VMOPT_VERSION_STRING);
+        machine_json(f, m);
+        fputs(",\n \"profile\": ", f);
+        plan_json(f, plan);
+        fputs("}\n", f);
+    } else {
+        fprintf(f, "vmopt %s: plan\n", VMOPT_VERSION_STRING);
+        machine_text(f, m);
+        fputc('\n', f);
+        plan_text(f, plan);
+    }
+    return ferror(f) ? vmopt__fail(-EIO, "dump: write failed") : 0;
+}

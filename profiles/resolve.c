@@ -1,0 +1,495 @@
+/* Resolution: machine + profile -> plan.  Every value becomes concrete and
+ * carries a one-line reason citing the fact it came from.  A pure function
+ * of its inputs, so tests feed it described machines. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/internal.h"
+#include "lib/machine.h"
+#include "lib/plan.h"
+
+typedef struct {
+    struct vmopt_plan *plan;
+    const struct vmopt_machine *m;
+    const struct vmopt_profile *p;
+    const vmopt__overrides *ov;
+} ctx;
+
+VMOPT__PRINTF(4, 5) static void set(ctx *c, vmopt__key k, uint64_t v, const char *fmt, ...)
+{
+    va_list ap;
+    c->plan->v[k] = v;
+    va_start(ap, fmt);
+    vsnprintf(c->plan->reason[k], VMOPT__REASON_LEN, fmt, ap);
+    va_end(ap);
+}
+
+/* "L3 32 MiB (hwloc)" */
+static const char *cache_fact(const struct vmopt_machine *m, int level, char *buf, size_t len)
+{
+    static const char *const names[] = {"L1d", "L2", "L3"};
+    char size[32];
+    vmopt__format_size(m->cache_size[level].value, size, sizeof size);
+    snprintf(buf, len, "%s %s (%s)", names[level], size,
+             vmopt__source_name((vmopt__source)m->cache_size[level].src));
+    return buf;
+}
+
+static int is_x86(const struct vmopt_machine *m)
+{
+    return strcmp(m->arch, "x86_64") == 0;
+}
+
+/* The widest loop this machine runs, and why. */
+static int best_simd(const struct vmopt_machine *m, char *why, size_t len)
+{
+    static const struct {
+        int simd;
+        uint32_t need;
+        const char *names;
+    } ladder[] = {
+        {VMOPT__SIMD_AVX512,
+         (1u << VMOPT__FEAT_AVX512F) | (1u << VMOPT__FEAT_AVX512BW) | (1u << VMOPT__FEAT_AVX512VL),
+         "avx512f+bw+vl"},
+        {VMOPT__SIMD_AVX2, 1u << VMOPT__FEAT_AVX2, "avx2"},
+        {VMOPT__SIMD_SSE2, 1u << VMOPT__FEAT_SSE2, "sse2"},
+        {VMOPT__SIMD_NEON, 1u << VMOPT__FEAT_ASIMD, "asimd"},
+    };
+    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(ladder); i++) {
+        if ((m->features & ladder[i].need) == ladder[i].need) {
+            int first = __builtin_ctz(ladder[i].need);
+            snprintf(why, len, "%s (%s)", ladder[i].names,
+                     vmopt__source_name((vmopt__source)m->feature_src[first]));
+            return ladder[i].simd;
+        }
+    }
+    snprintf(why, len, "no vector ISA known");
+    return VMOPT__SIMD_GENERIC;
+}
+
+static int simd_supported(const struct vmopt_machine *m, int simd)
+{
+    char why[64];
+    int best = best_simd(m, why, sizeof why);
+    if (simd == VMOPT__SIMD_GENERIC)
+        return 1;
+    if (simd == VMOPT__SIMD_NEON || best == VMOPT__SIMD_NEON)
+        return simd == best;
+    return simd <= best;
+}
+
+static void resolve_simd(ctx *c)
+{
+    const vmopt__setting *s = &c->p->s[VMOPT__K_MEMCPY_SIMD];
+    char why[64];
+    int best = best_simd(c->m, why, sizeof why);
+    const char *const *names = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names;
+    int want = -1;
+    const char *from = NULL;
+
+    if (c->ov && c->ov->simd >= 0) {
+        want = c->ov->simd;
+        from = c->ov->simd_from;
+    } else if (s->set && !s->is_auto) {
+        want = (int)s->value;
+        from = s->from;
+    }
+    if (want < 0)
+        set(c, VMOPT__K_MEMCPY_SIMD, (uint64_t)best, "%s -> widest loop %s", why, names[best]);
+    else if (simd_supported(c->m, want))
+        set(c, VMOPT__K_MEMCPY_SIMD, (uint64_t)want, "set by %s", from);
+    else
+        set(c, VMOPT__K_MEMCPY_SIMD, (uint64_t)best, "%s asks %s but this CPU lacks it; %s -> %s", from,
+            names[want], why, names[best]);
+}
+
+static unsigned vector_bytes(int simd)
+{
+    switch (simd) {
+    case VMOPT__SIMD_AVX512:
+        return 64;
+    case VMOPT__SIMD_AVX2:
+        return 32;
+    case VMOPT__SIMD_SSE2:
+    case VMOPT__SIMD_NEON:
+        return 16;
+    default:
+        return 8;
+    }
+}
+
+static void auto_inline_max(ctx *c)
+{
+    int simd = (int)c->plan->v[VMOPT__K_MEMCPY_SIMD];
+    unsigned vec = vector_bytes(simd);
+    /* Up to four vectors, loaded and stored with overlapping head and tail:
+     * no loop and no indirect call (glibc's small-size path does the same). */
+    unsigned v = 4 * vec < 16 ? 16 : 4 * vec;
+    set(c, VMOPT__K_MEMCPY_INLINE_MAX, v, "%s vectors of %u B, four with overlapping ends -> %u B",
+        vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd], vec, v);
+}
+
+static void auto_rep_min(ctx *c, vmopt__key k, const char *insn)
+{
+    const struct vmopt_machine *m = c->m;
+    char fact[64], size[32];
+
+    if (!is_x86(m)) {
+        set(c, k, 0, "%s: no %s -> never", m->arch, insn);
+        return;
+    }
+    if (!vmopt__has(m, VMOPT__FEAT_ERMS)) {
+        set(c, k, 0, "no erms: %s is slower than a vector loop at every size -> never", insn);
+        return;
+    }
+    int simd = (int)c->plan->v[VMOPT__K_MEMCPY_SIMD];
+    if (simd >= VMOPT__SIMD_AVX2 && m->cache_size[VMOPT__L2].value) {
+        /* A 32- or 64-byte loop outruns rep movsb while the data is in L2
+         * (1.6-1.8x at 4-16 KiB on Zen 5); past L2 the string instruction's
+         * full-line writes win. */
+        uint64_t v = m->cache_size[VMOPT__L2].value;
+        vmopt__format_size(v, size, sizeof size);
+        set(c, k, v, "erms; %s loop leads within %s -> %s", vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd],
+            cache_fact(m, VMOPT__L2, fact, sizeof fact), size);
+        return;
+    }
+    /* glibc's rule for narrow vectors: 2 KiB per 16 bytes of vector. */
+    uint64_t v = 2048u * (vector_bytes(simd) < 16 ? 1 : vector_bytes(simd) / 16);
+    vmopt__format_size(v, size, sizeof size);
+    set(c, k, v, "erms%s; %s vectors (L2 %s) -> %s as glibc", vmopt__has(m, VMOPT__FEAT_FSRM) ? "+fsrm" : "",
+        vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd], m->cache_size[VMOPT__L2].value ? "known" : "unknown",
+        size);
+}
+
+static void auto_nontemporal(ctx *c)
+{
+    const struct vmopt_machine *m = c->m;
+    int level = vmopt__last_level_cache(m);
+    char fact[64], size[32];
+
+    if (level < 0) {
+        set(c, VMOPT__K_MEMCPY_NONTEMPORAL_MIN, 0, "no cache size known -> never stream");
+        return;
+    }
+    /* A copy larger than most of the last-level cache evicts everything
+     * else on its way through; stream it.  bulk-copy streams earlier,
+     * trading the copy's own reuse for everyone else's. */
+    int bulk = c->p->workload == VMOPT__WL_BULK_COPY;
+    uint64_t llc = m->cache_size[level].value;
+    uint64_t v = bulk ? llc / 2 : llc / 4 * 3;
+    vmopt__format_size(v, size, sizeof size);
+    set(c, VMOPT__K_MEMCPY_NONTEMPORAL_MIN, v, "%s, %s -> %s", cache_fact(m, level, fact, sizeof fact),
+        bulk ? "bulk-copy streams above 1/2" : "3/4 of it", size);
+}
+
+static void auto_tlb_strategy(ctx *c)
+{
+    set(c, VMOPT__K_TLB_STRATEGY, VMOPT__TLB_DIRECT,
+        "direct-mapped: one compare on the hit path, as QEMU's softmmu");
+}
+
+static void auto_tlb_hash(ctx *c)
+{
+    set(c, VMOPT__K_TLB_HASH, VMOPT__HASH_XOR_FOLD,
+        "xor-fold: strided guests' pages spread over the table where a mask stacks them");
+}
+
+static void auto_tlb_ways(ctx *c)
+{
+    if (c->plan->v[VMOPT__K_TLB_STRATEGY] == VMOPT__TLB_DIRECT)
+        set(c, VMOPT__K_TLB_WAYS, 1, "direct-mapped -> 1");
+    else
+        set(c, VMOPT__K_TLB_WAYS, 4, "set-associative: 4 ways fit one 64-byte line of tags");
+}
+
+/* A TLB entry is 32 bytes (tag, three permissions folded in, addend). */
+enum { TLB_ENTRY_BYTES = 32 };
+
+static uint64_t pow2_floor(uint64_t v)
+{
+    return v ? UINT64_C(1) << (63 - __builtin_clzll(v)) : 0;
+}
+
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void auto_tlb_max(ctx *c)
+{
+    const struct vmopt_machine *m = c->m;
+    const vmopt__field *f = &vmopt__fields[VMOPT__K_TLB_MAX_ENTRIES];
+    int low = c->p->workload == VMOPT__WL_LOW_MEMORY;
+    int level = low ? VMOPT__L1D : VMOPT__L2;
+    char fact[64];
+
+    if (!m->cache_size[level].value) {
+        set(c, VMOPT__K_TLB_MAX_ENTRIES, 4096, "%s size unknown -> 4096 (128 KiB of entries)",
+            low ? "L1d" : "L2");
+        return;
+    }
+    /* The table may grow to half the cache level it should live in. */
+    uint64_t v = clamp(pow2_floor(m->cache_size[level].value / 2 / TLB_ENTRY_BYTES), f->min, f->max);
+    set(c, VMOPT__K_TLB_MAX_ENTRIES, v, "%s, half of it in %d-byte entries -> %llu%s",
+        cache_fact(m, level, fact, sizeof fact), TLB_ENTRY_BYTES, (unsigned long long)v,
+        low ? " (low-memory: L1d)" : "");
+}
+
+static void auto_tlb_min(ctx *c)
+{
+    uint64_t v = c->plan->v[VMOPT__K_TLB_MAX_ENTRIES] < 64 ? c->plan->v[VMOPT__K_TLB_MAX_ENTRIES] : 64;
+    set(c, VMOPT__K_TLB_MIN_ENTRIES, v, "64: QEMU's floor, below which resizing only thrashes");
+}
+
+static void auto_tlb_entries(ctx *c)
+{
+    uint64_t want = c->p->workload == VMOPT__WL_JIT ? 1024 : 256;
+    uint64_t v = clamp(want, c->plan->v[VMOPT__K_TLB_MIN_ENTRIES], c->plan->v[VMOPT__K_TLB_MAX_ENTRIES]);
+    set(c, VMOPT__K_TLB_ENTRIES, v, "%s start at %llu%s",
+        c->p->workload == VMOPT__WL_JIT ? "jit guests touch more pages:" : "QEMU's default",
+        (unsigned long long)want, v != want ? ", clamped to min/max" : "");
+}
+
+static void auto_tlb_victim(ctx *c)
+{
+    uint64_t v = c->p->workload == VMOPT__WL_LOW_MEMORY ? 4 : c->p->workload == VMOPT__WL_JIT ? 16 : 8;
+    set(c, VMOPT__K_TLB_VICTIM, v, "%s -> %llu",
+        v == 8 ? "QEMU's victim TLB size" : v == 16 ? "jit: more conflict misses to absorb" : "low-memory",
+        (unsigned long long)v);
+}
+
+static void auto_tlb_resize(ctx *c)
+{
+    set(c, VMOPT__K_TLB_RESIZE, 1, "on: grow above 70%% use, shrink after a window below 30%%");
+}
+
+static void auto_pool_magazine(ctx *c)
+{
+    const struct vmopt_machine *m = c->m;
+    char fact[64];
+    uint64_t base = 64;
+    const char *basis = "L1d unknown: 64";
+
+    if (m->cache_size[VMOPT__L1D].value) {
+        /* Hot objects a thread keeps should fit 1/8 of L1d at 64 B each. */
+        base = clamp(pow2_floor(m->cache_size[VMOPT__L1D].value / 8 / 64), 16, 1024);
+        basis = cache_fact(m, VMOPT__L1D, fact, sizeof fact);
+    }
+    uint64_t v = base;
+    const char *adj = "";
+    if (c->p->workload == VMOPT__WL_INTERPRETER) {
+        v = base * 2;
+        adj = ", x2 for an interpreter's churn";
+    } else if (c->p->workload == VMOPT__WL_LOW_MEMORY) {
+        v = base / 4 < 4 ? 4 : base / 4;
+        adj = ", /4 for low memory";
+    }
+    set(c, VMOPT__K_POOL_MAGAZINE, v, "%s, 1/8 of it in 64-byte objects%s -> %llu", basis, adj,
+        (unsigned long long)v);
+}
+
+static void auto_pool_chunk(ctx *c)
+{
+    const struct vmopt_machine *m = c->m;
+    int low = c->p->workload == VMOPT__WL_LOW_MEMORY;
+
+    for (unsigned i = 0; i < m->n_page_sizes && !low; i++) {
+        if (m->page_sizes[i] == (UINT64_C(2) << 20)) {
+            set(c, VMOPT__K_POOL_CHUNK, m->page_sizes[i], "2 MiB huge pages (%s): one TLB entry a chunk",
+                vmopt__source_name((vmopt__source)m->page_sizes_src));
+            return;
+        }
+    }
+    set(c, VMOPT__K_POOL_CHUNK, 64 * 1024, "%s -> 64 KiB",
+        low ? "low-memory: small chunks" : "no 2 MiB huge pages known");
+}
+
+static void auto_retune(ctx *c, vmopt__key k)
+{
+    static const uint64_t defaults[] = {[VMOPT__K_RETUNE_ENABLED] = 0,
+                                        [VMOPT__K_RETUNE_PERIOD] = 100,
+                                        [VMOPT__K_RETUNE_DWELL] = 1000,
+                                        [VMOPT__K_RETUNE_HYSTERESIS] = 20};
+    set(c, k, defaults[k], "the tuner's default (VMOPT_RETUNE overrides at run time)");
+}
+
+static void resolve_auto(ctx *c, vmopt__key k)
+{
+    switch (k) {
+    case VMOPT__K_MEMCPY_SIMD:
+        break; /* resolve_simd() handles explicit and auto alike */
+    case VMOPT__K_MEMCPY_INLINE_MAX:
+        auto_inline_max(c);
+        break;
+    case VMOPT__K_MEMCPY_REP_MOVSB_MIN:
+        auto_rep_min(c, k, "rep movsb");
+        break;
+    case VMOPT__K_MEMCPY_REP_STOSB_MIN:
+        auto_rep_min(c, k, "rep stosb");
+        break;
+    case VMOPT__K_MEMCPY_NONTEMPORAL_MIN:
+        auto_nontemporal(c);
+        break;
+    case VMOPT__K_TLB_STRATEGY:
+        auto_tlb_strategy(c);
+        break;
+    case VMOPT__K_TLB_HASH:
+        auto_tlb_hash(c);
+        break;
+    case VMOPT__K_TLB_WAYS:
+        auto_tlb_ways(c);
+        break;
+    case VMOPT__K_TLB_MAX_ENTRIES:
+        auto_tlb_max(c);
+        break;
+    case VMOPT__K_TLB_MIN_ENTRIES:
+        auto_tlb_min(c);
+        break;
+    case VMOPT__K_TLB_ENTRIES:
+        auto_tlb_entries(c);
+        break;
+    case VMOPT__K_TLB_VICTIM:
+        auto_tlb_victim(c);
+        break;
+    case VMOPT__K_TLB_RESIZE:
+        auto_tlb_resize(c);
+        break;
+    case VMOPT__K_POOL_MAGAZINE:
+        auto_pool_magazine(c);
+        break;
+    case VMOPT__K_POOL_CHUNK:
+        auto_pool_chunk(c);
+        break;
+    case VMOPT__K_RETUNE_ENABLED:
+    case VMOPT__K_RETUNE_PERIOD:
+    case VMOPT__K_RETUNE_DWELL:
+    case VMOPT__K_RETUNE_HYSTERESIS:
+        auto_retune(c, k);
+        break;
+    case VMOPT__K_COUNT:
+        break;
+    }
+}
+
+/* Keys resolved in this order: each may read those before it. */
+static const vmopt__key order[VMOPT__K_COUNT] = {
+    VMOPT__K_MEMCPY_SIMD,      VMOPT__K_MEMCPY_INLINE_MAX, VMOPT__K_MEMCPY_REP_MOVSB_MIN,
+    VMOPT__K_MEMCPY_NONTEMPORAL_MIN, VMOPT__K_MEMCPY_REP_STOSB_MIN, VMOPT__K_TLB_STRATEGY,
+    VMOPT__K_TLB_HASH,         VMOPT__K_TLB_WAYS,          VMOPT__K_TLB_MAX_ENTRIES,
+    VMOPT__K_TLB_MIN_ENTRIES,  VMOPT__K_TLB_ENTRIES,       VMOPT__K_TLB_VICTIM,
+    VMOPT__K_TLB_RESIZE,       VMOPT__K_POOL_MAGAZINE,     VMOPT__K_POOL_CHUNK,
+    VMOPT__K_RETUNE_ENABLED,   VMOPT__K_RETUNE_PERIOD,     VMOPT__K_RETUNE_DWELL,
+    VMOPT__K_RETUNE_HYSTERESIS,
+};
+_Static_assert(VMOPT__ARRAY_SIZE(order) == VMOPT__K_COUNT, "every key has a place in the order");
+
+int vmopt__plan_resolve(struct vmopt_plan *plan, const struct vmopt_machine *m,
+                        const struct vmopt_profile *p, const vmopt__overrides *ov)
+{
+    ctx c = {plan, m, p, ov};
+
+    memset(plan, 0, sizeof *plan);
+    vmopt__strlcpy(plan->profile, p->name, sizeof plan->profile);
+    vmopt__strlcpy(plan->description, p->description, sizeof plan->description);
+    vmopt__strlcpy(plan->origin, p->origin, sizeof plan->origin);
+    vmopt__strlcpy(plan->chain, p->chain, sizeof plan->chain);
+    plan->workload = p->workload;
+
+    for (unsigned i = 0; i < VMOPT__K_COUNT; i++) {
+        vmopt__key k = order[i];
+        const vmopt__setting *s = &p->s[k];
+        const vmopt__field *f = &vmopt__fields[k];
+
+        if (k == VMOPT__K_MEMCPY_SIMD) {
+            resolve_simd(&c);
+            plan->is_auto[k] = !(s->set && !s->is_auto) && !(ov && ov->simd >= 0);
+            continue;
+        }
+        if (s->set && !s->is_auto) {
+            set(&c, k, s->value, "set by %s", s->from);
+            continue;
+        }
+        if (!s->set && strcmp(f->dflt, "auto") != 0) {
+            uint64_t v = 0;
+            const char *why;
+            if (vmopt__field_parse(k, f->dflt, &v, &why) < 0)
+                return vmopt__fail(-EINVAL, "internal: default of %s: %s", f->qualified, why);
+            set(&c, k, v, "default");
+            continue;
+        }
+        plan->is_auto[k] = 1;
+        resolve_auto(&c, k);
+    }
+    /* Explicit and automatic values may still disagree (max set to 128,
+     * entries auto at 256): the explicit one wins and the other follows. */
+    uint64_t lo = plan->v[VMOPT__K_TLB_MIN_ENTRIES], hi = plan->v[VMOPT__K_TLB_MAX_ENTRIES];
+    if (lo > hi) {
+        if (plan->is_auto[VMOPT__K_TLB_MIN_ENTRIES])
+            set(&c, VMOPT__K_TLB_MIN_ENTRIES, hi, "lowered to tlb.max_entries");
+        else if (plan->is_auto[VMOPT__K_TLB_MAX_ENTRIES])
+            set(&c, VMOPT__K_TLB_MAX_ENTRIES, lo, "raised to tlb.min_entries");
+        lo = plan->v[VMOPT__K_TLB_MIN_ENTRIES];
+        hi = plan->v[VMOPT__K_TLB_MAX_ENTRIES];
+    }
+    uint64_t n = plan->v[VMOPT__K_TLB_ENTRIES];
+    if ((n < lo || n > hi) && plan->is_auto[VMOPT__K_TLB_ENTRIES])
+        set(&c, VMOPT__K_TLB_ENTRIES, clamp(n, lo, hi), "clamped into [tlb.min_entries, tlb.max_entries]");
+    if (plan->v[VMOPT__K_TLB_WAYS] > plan->v[VMOPT__K_TLB_MIN_ENTRIES])
+        return vmopt__fail(VMOPT_ERANGE_VALUE, "%s: tlb.ways %llu exceeds tlb.min_entries %llu",
+                           p->origin, (unsigned long long)plan->v[VMOPT__K_TLB_WAYS],
+                           (unsigned long long)plan->v[VMOPT__K_TLB_MIN_ENTRIES]);
+    if (lo > hi || n < lo || n > hi)
+        return vmopt__fail(VMOPT_ERANGE_VALUE, "%s: tlb sizes disagree: min %llu, entries %llu, max %llu",
+                           p->origin, (unsigned long long)lo, (unsigned long long)n, (unsigned long long)hi);
+    return 0;
+}
+
+VMOPT_EXTERN int vmopt_plan_resolve(vmopt_plan **out, const vmopt_machine *m, const vmopt_profile *p)
+{
+    if (!out || !m || !p)
+        return vmopt__fail(-EINVAL, "vmopt_plan_resolve: out, machine and profile are required");
+    struct vmopt_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return vmopt__fail(-ENOMEM, "vmopt_plan_resolve: out of memory");
+    vmopt__overrides none = VMOPT__OVERRIDES_NONE;
+    int rc = vmopt__plan_resolve(plan, m, p, &none);
+    if (rc < 0) {
+        free(plan);
+        return rc;
+    }
+    *out = plan;
+    return 0;
+}
+
+VMOPT_EXTERN void vmopt_plan_free(vmopt_plan *plan)
+{
+    free(plan);
+}
+
+VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigned long long *value)
+{
+    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
+    if (k < 0)
+        return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
+    if (value)
+        *value = plan->v[k];
+    return 0;
+}
+
+VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, char *value,
+                                     size_t value_len, const char **reason)
+{
+    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
+    if (k < 0)
+        return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
+    if (value && value_len)
+        vmopt__field_format((vmopt__key)k, plan->v[k], value, value_len);
+    if (reason)
+        *reason = plan->reason[k];
+    return 0;
+}

@@ -1,0 +1,190 @@
+/* vmopt: the command-line tool.  See `vmopt help`. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmopt.h"
+
+static const char usage[] =
+    "usage: vmopt COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  info                 the machine as probed, with the source of every number\n"
+    "  dump                 the plan for this machine, with the reason for every value\n"
+    "  profiles             the built-in profiles, with descriptions\n"
+    "  show NAME            the text of a built-in profile\n"
+    "  check FILE...        validate profile files (exit 1 on the first bad one)\n"
+    "  version              the library's version\n"
+    "\n"
+    "options (info, dump):\n"
+    "  --json               JSON instead of text (format: docs/dump-format.md)\n"
+    "  --profile NAME|FILE  dump: the profile to resolve (default: $VMOPT_PROFILE, else default)\n"
+    "  --machine SPEC       describe a machine instead of probing this one:\n"
+    "                       synthetic:<hwloc synthetic string>, or an hwloc XML file\n"
+    "  --features LIST      with --machine: ISA features, e.g. avx2,erms,fsrm,arch=x86_64\n";
+
+typedef struct {
+    unsigned flags;
+    const char *profile, *machine, *features;
+} cli;
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "vmopt: %s: %s\n", what, vmopt_errmsg());
+    return 1;
+}
+
+static int get_machine(const cli *c, vmopt_machine **m)
+{
+    int rc = c->machine ? vmopt_machine_describe(m, c->machine, c->features)
+                        : vmopt_machine_probe(m, VMOPT_PROBE_ALL);
+    return rc < 0 ? fail(c->machine ? "--machine" : "probe") : 0;
+}
+
+static int cmd_info(const cli *c)
+{
+    vmopt_machine *m;
+    if (get_machine(c, &m))
+        return 1;
+    int rc = vmopt_machine_dump(stdout, m, c->flags);
+    vmopt_machine_free(m);
+    return rc < 0 ? fail("info") : 0;
+}
+
+static int cmd_dump(const cli *c)
+{
+    const char *name = c->profile ? c->profile : getenv("VMOPT_PROFILE");
+    vmopt_profile *p;
+    vmopt_machine *m;
+    vmopt_plan *plan;
+
+    if (vmopt_profile_load(&p, name ? name : "default") < 0)
+        return fail("profile");
+    if (get_machine(c, &m)) {
+        vmopt_profile_free(p);
+        return 1;
+    }
+    int rc = vmopt_plan_resolve(&plan, m, p);
+    if (rc == 0) {
+        rc = vmopt_plan_dump(stdout, m, plan, c->flags);
+        vmopt_plan_free(plan);
+    }
+    vmopt_machine_free(m);
+    vmopt_profile_free(p);
+    return rc < 0 ? fail("dump") : 0;
+}
+
+static int cmd_profiles(void)
+{
+    for (unsigned i = 0; vmopt_builtin_profile_name(i); i++)
+        printf("%-12s %s\n", vmopt_builtin_profile_name(i), vmopt_builtin_profile_description(i));
+    return 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    if (argc != 1) {
+        fputs("vmopt show: name one built-in profile (vmopt profiles lists them)\n", stderr);
+        return 2;
+    }
+    const char *text = vmopt_builtin_profile_text(argv[0]);
+    if (!text) {
+        fprintf(stderr, "vmopt show: no built-in profile '%s' (vmopt profiles lists them)\n", argv[0]);
+        return 1;
+    }
+    fputs(text, stdout);
+    return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (argc < 1) {
+        fputs("vmopt check: name at least one profile file\n", stderr);
+        return 2;
+    }
+    for (int i = 0; i < argc; i++) {
+        vmopt_profile *p;
+        char path[4096];
+        /* check takes files: an existing "site" is ./site, not a built-in name. */
+        const char *target = argv[i];
+        if (!strchr(target, '/') && access(target, F_OK) == 0 &&
+            (size_t)snprintf(path, sizeof path, "./%s", target) < sizeof path)
+            target = path;
+        if (vmopt_profile_load(&p, target) < 0) {
+            fprintf(stderr, "vmopt check: %s\n", vmopt_errmsg());
+            return 1;
+        }
+        printf("%s: ok (profile %s)\n", argv[i], vmopt_profile_name(p));
+        vmopt_profile_free(p);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},        {"profile", required_argument, NULL, 'p'},
+        {"machine", required_argument, NULL, 'm'}, {"features", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    cli c = {0};
+
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    optind = 2;
+    for (int o; (o = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
+        switch (o) {
+        case 'j':
+            c.flags |= VMOPT_DUMP_JSON;
+            break;
+        case 'p':
+            c.profile = optarg;
+            break;
+        case 'm':
+            c.machine = optarg;
+            break;
+        case 'f':
+            c.features = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (c.features && !c.machine) {
+        fputs("vmopt: --features needs --machine\n", stderr);
+        return 2;
+    }
+    int rest = argc - optind;
+    char **args = argv + optind;
+    if (strcmp(cmd, "info") == 0 && rest == 0)
+        return cmd_info(&c);
+    if (strcmp(cmd, "dump") == 0 && rest == 0)
+        return cmd_dump(&c);
+    if (strcmp(cmd, "profiles") == 0 && rest == 0)
+        return cmd_profiles();
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(rest, args);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(rest, args);
+    if (strcmp(cmd, "version") == 0 && rest == 0) {
+        printf("vmopt %s\n", vmopt_version_string());
+        return 0;
+    }
+    fprintf(stderr, "vmopt: unknown command or stray arguments: %s\n\n%s", cmd, usage);
+    return 2;
+}

@@ -1,0 +1,117 @@
+/* Topology fallback from Linux sysfs and sysconf: the reduced probe of a
+ * build without hwloc, or of a machine where hwloc fails.  Always answers;
+ * whatever it cannot read stays unknown (0). */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/internal.h"
+#include "tuner/probe.h"
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char *ok = fgets(buf, (int)len, f);
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+static void read_caches(struct vmopt_machine *m)
+{
+    for (int i = 0; i < 8; i++) {
+        char path[96], level[16], type[32], size[32], line[32];
+        const char *base = "/sys/devices/system/cpu/cpu0/cache/index";
+#define CACHE_FILE(name, buf)                                                                      \
+    (snprintf(path, sizeof path, "%s%d/" name, base, i), read_line(path, buf, sizeof buf))
+        if (CACHE_FILE("level", level) < 0)
+            break;
+        if (CACHE_FILE("type", type) < 0 || strcmp(type, "Instruction") == 0)
+            continue;
+        int lv = atoi(level) - 1;
+        uint64_t bytes;
+        const char *why;
+        if (lv < 0 || lv >= VMOPT__CACHE_LEVELS || CACHE_FILE("size", size) < 0 ||
+            vmopt__parse_size(size, &bytes, &why) < 0)
+            continue;
+        vmopt__set_fact(&m->cache_size[lv], bytes, VMOPT__SRC_SYSFS);
+        if (CACHE_FILE("coherency_line_size", line) == 0)
+            vmopt__set_fact(&m->cache_line[lv], strtoull(line, NULL, 10), VMOPT__SRC_SYSFS);
+#undef CACHE_FILE
+    }
+}
+
+static unsigned count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    unsigned n = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* A core is counted once, at the first CPU of its core_cpus_list; packages
+ * by the highest physical_package_id. */
+static void read_counts(struct vmopt_machine *m)
+{
+    long pus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cores = 0, packages = 0;
+
+    for (long cpu = 0; cpu < pus && cpu < 4096; cpu++) {
+        char path[96], buf[64];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/core_cpus_list", cpu);
+        if (read_line(path, buf, sizeof buf) == 0 && atol(buf) == cpu)
+            cores++;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/physical_package_id", cpu);
+        if (read_line(path, buf, sizeof buf) == 0 && (unsigned)atol(buf) + 1 > packages)
+            packages = (unsigned)atol(buf) + 1;
+    }
+    vmopt__set_fact(&m->pus, pus > 0 ? (uint64_t)pus : 0, VMOPT__SRC_SYSCONF);
+    vmopt__set_fact(&m->cores, cores, VMOPT__SRC_SYSFS);
+    vmopt__set_fact(&m->packages, packages, VMOPT__SRC_SYSFS);
+    vmopt__set_fact(&m->numa_nodes, count_entries("/sys/devices/system/node", "node"), VMOPT__SRC_SYSFS);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void read_huge_pages(struct vmopt_machine *m)
+{
+    DIR *d = opendir("/sys/kernel/mm/hugepages");
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) && m->n_page_sizes < VMOPT__MAX_PAGE_SIZES;) {
+        unsigned long kb;
+        if (sscanf(e->d_name, "hugepages-%lukB", &kb) == 1)
+            m->page_sizes[m->n_page_sizes++] = (uint64_t)kb * 1024;
+    }
+    closedir(d);
+    qsort(m->page_sizes, m->n_page_sizes, sizeof m->page_sizes[0], cmp_u64);
+    m->page_sizes_src = (uint8_t)(m->n_page_sizes ? VMOPT__SRC_SYSFS : VMOPT__SRC_NONE);
+}
+
+static int probe_sysfs(struct vmopt_machine *m)
+{
+    read_caches(m);
+    read_counts(m);
+    read_huge_pages(m);
+    m->topology_probe = "sysfs";
+    return 0;
+}
+
+const vmopt__probe vmopt__probe_topology_sysfs = {"sysfs", VMOPT_PROBE_TOPOLOGY, probe_sysfs};

@@ -1,0 +1,116 @@
+/* The probe: runs the components for each part asked for, and builds
+ * described (synthetic) machines for tests and what-if dumps. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/internal.h"
+#include "tuner/probe.h"
+
+/* Highest priority first within each part. */
+static const vmopt__probe *const components[] = {
+#ifdef __x86_64__
+    &vmopt__probe_isa_x86,
+#endif
+    &vmopt__probe_isa_baseline,
+#ifdef HAVE_HWLOC
+    &vmopt__probe_topology_hwloc,
+#endif
+    &vmopt__probe_topology_sysfs,
+#ifdef HAVE_PAPI
+    &vmopt__probe_counters_papi,
+#endif
+    &vmopt__probe_counters_none,
+};
+
+/* sysconf's cache sizes come from glibc's own CPUID reading, which in a VM
+ * may describe the host (a 320 MiB "L3" here where hwloc sees 32 MiB).  The
+ * dump shows it beside the chosen number. */
+static void second_opinion(struct vmopt_machine *m)
+{
+    static const int names[VMOPT__CACHE_LEVELS] = {
+        _SC_LEVEL1_DCACHE_SIZE, _SC_LEVEL2_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE};
+
+    for (int level = 0; level < VMOPT__CACHE_LEVELS; level++) {
+        long v = sysconf(names[level]);
+        if (v > 0 && (uint64_t)v != m->cache_size[level].value &&
+            m->cache_size[level].src != VMOPT__SRC_SYSCONF)
+            vmopt__set_fact(&m->cache_size_alt[level], (uint64_t)v, VMOPT__SRC_SYSCONF);
+    }
+}
+
+static void run_part(struct vmopt_machine *m, unsigned part)
+{
+    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(components); i++) {
+        if (components[i]->part != part)
+            continue;
+        int rc = components[i]->run(m);
+        if (rc == 0) {
+            vmopt__log(VMOPT__LOG_DEBUG, "probe: %s answered", components[i]->name);
+            return;
+        }
+        vmopt__log(VMOPT__LOG_INFO, "probe: %s unavailable (%s), trying the next",
+                   components[i]->name, vmopt_strerror(rc));
+    }
+}
+
+VMOPT_EXTERN int vmopt_machine_probe(vmopt_machine **out, unsigned parts)
+{
+    if (!out)
+        return vmopt__fail(-EINVAL, "vmopt_machine_probe: out is NULL");
+    if (parts & ~VMOPT_PROBE_ALL)
+        return vmopt__fail(-EINVAL, "vmopt_machine_probe: unknown part bits 0x%x", parts & ~VMOPT_PROBE_ALL);
+    struct vmopt_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return vmopt__fail(-ENOMEM, "vmopt_machine_probe: out of memory");
+
+    if (parts == 0)
+        parts = VMOPT_PROBE_ALL;
+    /* The ISA part also names the architecture, which the others use. */
+    run_part(m, VMOPT_PROBE_ISA);
+    if (parts & VMOPT_PROBE_TOPOLOGY) {
+        run_part(m, VMOPT_PROBE_TOPOLOGY);
+        second_opinion(m);
+    }
+    if (parts & VMOPT_PROBE_COUNTERS)
+        run_part(m, VMOPT_PROBE_COUNTERS);
+    m->probed = parts | VMOPT_PROBE_ISA;
+    *out = m;
+    return 0;
+}
+
+VMOPT_EXTERN int vmopt_machine_describe(vmopt_machine **out, const char *topology,
+                                        const char *features)
+{
+    if (!out || !topology)
+        return vmopt__fail(-EINVAL, "vmopt_machine_describe: out and topology are required");
+    struct vmopt_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return vmopt__fail(-ENOMEM, "vmopt_machine_describe: out of memory");
+
+    m->isa_probe = "given";
+    m->counters_probe = "given";
+    vmopt__strlcpy(m->counters_reason, "described machine: no counters", sizeof m->counters_reason);
+    int rc = features ? vmopt__parse_features(m, features) : 0;
+    if (rc == 0)
+        rc = vmopt__topology_describe(m, topology);
+    if (rc < 0) {
+        free(m);
+        return rc;
+    }
+    if (!m->arch[0])
+        vmopt__strlcpy(m->arch, vmopt__has(m, VMOPT__FEAT_ASIMD) ? "aarch64" : "x86_64", sizeof m->arch);
+    vmopt__strlcpy(m->vendor, "described", sizeof m->vendor);
+    vmopt__strlcpy(m->topology_spec, topology, sizeof m->topology_spec);
+    m->probed = VMOPT_PROBE_ALL;
+    *out = m;
+    return 0;
+}
+
+VMOPT_EXTERN void vmopt_machine_free(vmopt_machine *m)
+{
+    free(m);
+}

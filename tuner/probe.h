@@ -1,0 +1,28 @@
+/* Probe components.  Each part of the machine description (ISA, topology,
+ * counters) has components tried in priority order until one answers; the
+ * last of each part always answers, so a missing library or an unreadable
+ * file degrades the description and never fails the probe (after hwloc's
+ * discovery components). */
+#ifndef VMOPT_PROBE_H
+#define VMOPT_PROBE_H
+
+#include "lib/machine.h"
+
+typedef struct {
+    const char *name;
+    unsigned part;     /* VMOPT_PROBE_ISA, _TOPOLOGY or _COUNTERS */
+    int (*run)(struct vmopt_machine *m); /* 0, or negative: try the next */
+} vmopt__probe;
+
+extern const vmopt__probe vmopt__probe_isa_x86;
+extern const vmopt__probe vmopt__probe_isa_baseline;
+extern const vmopt__probe vmopt__probe_topology_hwloc;
+extern const vmopt__probe vmopt__probe_topology_sysfs;
+extern const vmopt__probe vmopt__probe_counters_papi;
+extern const vmopt__probe vmopt__probe_counters_none;
+
+/* Fills the topology of m from an hwloc synthetic description
+ * ("synthetic:...") or an XML file.  -VMOPT_EUNSUPPORTED without hwloc. */
+int vmopt__topology_describe(struct vmopt_machine *m, const char *spec);
+
+#endif

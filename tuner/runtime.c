@@ -1,0 +1,152 @@
+/* The process-wide runtime: the probed machine and the plan in force, kept
+ * in one struct.  vmopt_autotune() is the only writer; readers get copies,
+ * so a plan is never freed under anyone. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/internal.h"
+#include "lib/machine.h"
+#include "lib/options.h"
+#include "lib/plan.h"
+
+static struct {
+    pthread_mutex_t lock;
+    struct vmopt_machine *machine;
+    struct vmopt_plan *plan;
+    int dumped;
+} rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void write_dump(const struct vmopt_machine *m, const struct vmopt_plan *plan)
+{
+    const char *target = vmopt__option_string(VMOPT__O_DUMP);
+    if (!target)
+        return;
+    size_t n = strlen(target);
+    unsigned flags = n > 5 && strcmp(target + n - 5, ".json") == 0 ? VMOPT_DUMP_JSON : 0;
+    if (strcmp(target, "stderr") == 0) {
+        vmopt_plan_dump(stderr, m, plan, flags);
+        return;
+    }
+    FILE *f = fopen(target, "we");
+    if (!f) {
+        vmopt__log(VMOPT__LOG_WARN, "VMOPT_DUMP=%s: cannot open: %s", target, strerror(errno));
+        return;
+    }
+    vmopt_plan_dump(f, m, plan, flags);
+    if (fclose(f) != 0)
+        vmopt__log(VMOPT__LOG_WARN, "VMOPT_DUMP=%s: cannot write: %s", target, strerror(errno));
+}
+
+/* Called with rt.lock held. */
+static int ensure_machine(unsigned parts)
+{
+    if (rt.machine && (rt.machine->probed & parts) == parts)
+        return 0;
+    struct vmopt_machine *m;
+    int rc = vmopt_machine_probe(&m, parts | (rt.machine ? rt.machine->probed : 0));
+    if (rc < 0)
+        return rc;
+    free(rt.machine);
+    rt.machine = m;
+    return 0;
+}
+
+VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
+{
+    static const vmopt_options defaults = VMOPT_OPTIONS_INIT;
+    int saved_errno = errno;
+
+    if (!opts)
+        opts = &defaults;
+    if (opts->size < sizeof(vmopt_options))
+        return vmopt__fail(-EINVAL, "vmopt_autotune: options.size %zu, expected %zu (use VMOPT_OPTIONS_INIT)",
+                           opts->size, sizeof(vmopt_options));
+    if (opts->probe & ~VMOPT_PROBE_ALL)
+        return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", opts->probe);
+
+    const char *env_profile = opts->profile ? NULL : vmopt__option_string(VMOPT__O_PROFILE);
+    const char *name = opts->profile ? opts->profile : env_profile ? env_profile : "default";
+    /* Parse before taking the lock: a bad profile changes nothing. */
+    vmopt_profile *profile;
+    int rc = vmopt_profile_load(&profile, name);
+    if (rc < 0) {
+        if (env_profile)
+            vmopt__log(VMOPT__LOG_ERROR, "VMOPT_PROFILE=%s: %s; plan unchanged", name, vmopt_errmsg());
+        return rc;
+    }
+    struct vmopt_plan *plan = malloc(sizeof *plan);
+    if (!plan) {
+        vmopt_profile_free(profile);
+        return vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
+    }
+
+    char simd_from[64];
+    vmopt__overrides ov = VMOPT__OVERRIDES_NONE;
+    long simd = vmopt__option_long(VMOPT__O_SIMD, -1);
+    if (simd >= 0) {
+        ov.simd = (int)simd;
+        snprintf(simd_from, sizeof simd_from, "VMOPT_SIMD=%s", vmopt__option_string(VMOPT__O_SIMD));
+        ov.simd_from = simd_from;
+    }
+
+    pthread_mutex_lock(&rt.lock);
+    rc = ensure_machine(opts->probe ? opts->probe : VMOPT_PROBE_ALL);
+    if (rc == 0)
+        rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);
+    if (rc == 0) {
+        free(rt.plan);
+        rt.plan = plan;
+        plan = NULL;
+        if (!rt.dumped) {
+            rt.dumped = 1;
+            write_dump(rt.machine, rt.plan);
+        }
+    }
+    pthread_mutex_unlock(&rt.lock);
+    free(plan);
+    vmopt_profile_free(profile);
+    errno = saved_errno;
+    return rc;
+}
+
+VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void)
+{
+    struct vmopt_plan *copy = NULL;
+
+    pthread_mutex_lock(&rt.lock);
+    if (rt.plan) {
+        copy = malloc(sizeof *copy);
+        if (copy)
+            memcpy(copy, rt.plan, sizeof *copy);
+    }
+    pthread_mutex_unlock(&rt.lock);
+    if (!copy)
+        vmopt__fail(rt.plan ? -ENOMEM : -ENOENT, "vmopt_current_plan: %s",
+                    rt.plan ? "out of memory" : "no plan installed yet (call vmopt_autotune)");
+    return copy;
+}
+
+/* VMOPT_DUMP makes any process that loads the library write its dump once,
+ * even one that never calls vmopt_autotune().  Unset, this costs one
+ * getenv at load. */
+__attribute__((constructor)) static void dump_at_load(void)
+{
+    int saved = errno;
+    if (vmopt__option_string(VMOPT__O_DUMP))
+        vmopt_autotune(NULL);
+    errno = saved;
+}
+
+__attribute__((destructor)) static void release_at_unload(void)
+{
+    pthread_mutex_lock(&rt.lock);
+    free(rt.plan);
+    free(rt.machine);
+    rt.plan = NULL;
+    rt.machine = NULL;
+    pthread_mutex_unlock(&rt.lock);
+}
