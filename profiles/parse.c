@@ -300,9 +300,11 @@ static int read_file(const char *path, char **out)
         return vmopt__fail(-errno, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
-    int rc = 0;
+    int rc = 0, read_errno = 0;
     while (buf) {
+        errno = 0;
         size_t n = fread(buf + len, 1, cap - len - 1, f);
+        read_errno = errno;
         len += n;
         if (n == 0)
             break;
@@ -323,7 +325,8 @@ static int read_file(const char *path, char **out)
     if (!buf)
         rc = vmopt__fail(-ENOMEM, "%s: out of memory", path);
     else if (!rc && ferror(f))
-        rc = vmopt__fail(-EIO, "%s: cannot read: %s", path, strerror(errno));
+        rc = vmopt__fail(read_errno ? -read_errno : -EIO, "%s: cannot read: %s", path,
+                         strerror(read_errno ? read_errno : EIO));
     else if (!rc && memchr(buf, '\0', len))
         rc = vmopt__fail(VMOPT_EPARSE, "%s: contains a NUL byte, not a text profile", path);
     fclose(f);

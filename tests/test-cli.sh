@@ -1,0 +1,89 @@
+#!/bin/sh
+# The vmopt tool: golden text and JSON on a described machine (stable on any
+# host), JSON validity through a real parser on this machine, profile
+# checking, and VMOPT_DUMP in a process that only loads the library.
+# VMOPT_REGEN_GOLDEN=1 rewrites the golden files instead of comparing.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+vmopt="$top_builddir/tools/vmopt"
+golden="$top_srcdir/tests/golden"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# Unstable fields: the version number, and the absolute path of the source tree.
+filter() { sed -e "s/vmopt [0-9][0-9.]*:/vmopt VERSION:/" \
+               -e 's/"vmopt_version": "[^"]*"/"vmopt_version": "VERSION"/' \
+               -e "s|$top_srcdir|SRCDIR|g"; }
+
+json_ok() {
+    if [ -n "${JQ:-}" ]; then "$JQ" -e . "$1" >/dev/null
+    elif [ -n "${PYTHON3:-}" ]; then "$PYTHON3" -m json.tool "$1" >/dev/null
+    else echo "no JSON parser (jq or python3)"; return 1; fi
+}
+
+compare() { # name, command...
+    name=$1; shift
+    "$@" > "$work/$name.raw" 2> "$work/$name.err" || { fail "$name: exit $?: $(cat "$work/$name.err")"; return; }
+    filter < "$work/$name.raw" > "$work/$name"
+    if [ "${VMOPT_REGEN_GOLDEN:-0}" = 1 ]; then cp "$work/$name" "$golden/$name"; ok "$name regenerated"; return; fi
+    if diff -u "$golden/$name" "$work/$name"; then ok "$name matches golden"; else fail "$name differs from golden"; fi
+}
+
+if [ "${have_hwloc:-yes}" = yes ]; then
+    machine='synthetic:pack:2 l3:1(size=64MiB) l2:16(size=1MiB) l1d:1(size=48KiB) core:1 pu:2'
+    feats='sse2,sse3,ssse3,sse4_1,sse4_2,avx,avx2,avx512f,avx512bw,avx512vl,erms,fsrm'
+    compare info.txt "$vmopt" info --machine "$machine" --features "$feats"
+    compare info.json "$vmopt" info --json --machine "$machine" --features "$feats"
+    compare dump-default.txt "$vmopt" dump --machine "$machine" --features "$feats"
+    compare dump-jit.json "$vmopt" dump --json --profile jit --machine "$machine" --features "$feats"
+    compare dump-small.txt "$vmopt" dump --profile low-memory \
+        --machine 'synthetic:l2:1(size=256KiB) l1d:1(size=16KiB) core:1 pu:1' --features sse2
+    for f in info.json dump-jit.json; do
+        json_ok "$work/$f" && ok "$f is valid JSON" || fail "$f is not valid JSON"
+    done
+else
+    echo "skip: golden files need hwloc's described machines (this build has none)"
+fi
+
+compare profiles.txt "$vmopt" profiles
+
+# This machine, whatever it is: valid JSON with the documented top-level fields.
+"$vmopt" dump --json > "$work/real.json" || fail "vmopt dump --json on this machine"
+json_ok "$work/real.json" && ok "this machine's dump is valid JSON" || fail "this machine's dump is not valid JSON"
+for field in '"format": "vmopt-dump"' '"format_version": 1' '"machine":' '"profile":' '"plan":' '"reason":'; do
+    grep -q "$field" "$work/real.json" || fail "real dump lacks $field"
+done
+"$vmopt" info --json > "$work/info-real.json" && json_ok "$work/info-real.json" \
+    && ok "this machine's info is valid JSON" || fail "info --json on this machine"
+
+# vmopt check: good file passes, bad file fails with file:line, exit 1.
+printf '[profile]\ninclude = jit\n[tlb]\nvictim = 4\n' > "$work/good.conf"
+printf '[tlb]\nvictim = 4\nentries = 300\n' > "$work/bad.conf"
+"$vmopt" check "$work/good.conf" > /dev/null && ok "check accepts a good file" || fail "check rejected a good file"
+if "$vmopt" check "$work/bad.conf" 2> "$work/check.err"; then fail "check accepted a bad file"
+elif grep -q "bad.conf:3: tlb.entries = 300: must be a power of two" "$work/check.err"; then ok "check names file:line"
+else fail "check message: $(cat "$work/check.err")"; fi
+(cd "$work" && "$vmopt" check good.conf > /dev/null) && ok "check takes a bare file name" || fail "check good.conf in cwd"
+"$vmopt" dump --profile "$work/bad.conf" > /dev/null 2>&1 && fail "dump accepted a bad profile" || ok "dump refuses a bad profile"
+"$vmopt" frobnicate > /dev/null 2>&1; [ $? -eq 2 ] && ok "unknown command exits 2" || fail "unknown command exit code"
+"$vmopt" info --features avx2 > /dev/null 2>&1; [ $? -eq 2 ] && ok "--features without --machine exits 2" || fail "--features alone"
+
+# VMOPT_DUMP: a process that merely loads the library writes the dump once.
+VMOPT_DUMP="$work/auto.json" "$vmopt" version > /dev/null || fail "vmopt version with VMOPT_DUMP"
+[ -s "$work/auto.json" ] && json_ok "$work/auto.json" && grep -q '"name": "default"' "$work/auto.json" \
+    && ok "VMOPT_DUMP=FILE.json writes a JSON dump" || fail "VMOPT_DUMP=FILE.json"
+VMOPT_DUMP=stderr VMOPT_PROFILE=jit "$vmopt" version 2> "$work/stderr.txt" > /dev/null
+[ "$(grep -c '^vmopt .*: plan$' "$work/stderr.txt")" = 1 ] && grep -q '^profile *jit' "$work/stderr.txt" \
+    && ok "VMOPT_DUMP=stderr writes one text dump of VMOPT_PROFILE" || fail "VMOPT_DUMP=stderr: $(head -3 "$work/stderr.txt")"
+
+# A bad option value is reported once and ignored.
+VMOPT_SIMD=avx1024 VMOPT_DUMP=stderr "$vmopt" version 2> "$work/bad-opt.txt" > /dev/null
+[ "$(grep -c 'VMOPT_SIMD=avx1024 ignored' "$work/bad-opt.txt")" = 1 ] && grep -q '^simd .*auto' "$work/bad-opt.txt" \
+    && ok "bad VMOPT_SIMD reported once and ignored" || fail "bad VMOPT_SIMD: $(cat "$work/bad-opt.txt" | head -3)"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]

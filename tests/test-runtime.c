@@ -1,0 +1,147 @@
+/* vmopt_autotune(): installs a plan, keeps the previous one on any error,
+ * honours VMOPT_PROFILE and VMOPT_SIMD, and is safe from many threads. */
+#include <pthread.h>
+
+#include "lib/options.h"
+#include "tests/testutil.h"
+
+static char *current_name(void)
+{
+    vmopt_plan *plan = vmopt_current_plan();
+    assert_non_null(plan);
+    static char name[64];
+    /* The plan's profile name is what the dump prints first; read it back there. */
+    char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    vmopt_machine *m = fake_machine(0, 0, 0, "sse2");
+    assert_int_equal(vmopt_plan_dump(f, m, plan, VMOPT_DUMP_JSON), 0);
+    fclose(f);
+    vmopt_machine_free(m);
+    const char *p = strstr(buf, "\"profile\": {\"name\": \"");
+    assert_non_null(p);
+    p += strlen("\"profile\": {\"name\": \"");
+    size_t n = strcspn(p, "\"");
+    memcpy(name, p, n);
+    name[n] = '\0';
+    vmopt_plan_free(plan);
+    return name;
+}
+
+static void test_before_any(void **state)
+{
+    assert_null(vmopt_current_plan());
+    assert_contains(vmopt_errmsg(), "no plan installed");
+}
+
+static void test_default_then_named(void **state)
+{
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    assert_string_equal(current_name(), "default");
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.profile = "jit";
+    assert_int_equal(vmopt_autotune(&o), 0);
+    assert_string_equal(current_name(), "jit");
+}
+
+static void test_bad_profile_keeps_plan(void **state)
+{
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.profile = "interpreter";
+    assert_int_equal(vmopt_autotune(&o), 0);
+    vmopt_plan *before = vmopt_current_plan();
+
+    o.profile = write_file("half.conf", "[tlb]\nvictim = 2\n[pool]\nmagazine = lots\n");
+    assert_int_equal(vmopt_autotune(&o), -EINVAL);
+    assert_contains(vmopt_errmsg(), "half.conf:4:");
+    vmopt_plan *after = vmopt_current_plan();
+    /* Not even the good line 2 was applied. */
+    assert_string_equal(current_name(), "interpreter");
+    assert_int_equal(plan_value(after, "tlb.victim"), plan_value(before, "tlb.victim"));
+    assert_int_equal(plan_value(after, "tlb.victim"), 8);
+    assert_memory_equal(before, after, 4096);
+    vmopt_plan_free(before);
+    vmopt_plan_free(after);
+}
+
+static void test_env(void **state)
+{
+    setenv("VMOPT_PROFILE", "bulk-copy", 1);
+    setenv("VMOPT_SIMD", "sse2", 1);
+    vmopt__options_reset();
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    assert_string_equal(current_name(), "bulk-copy");
+    vmopt_plan *plan = vmopt_current_plan();
+    const char *reason;
+    assert_string_equal(plan_text(plan, "memcpy.simd", &reason), "sse2");
+    assert_contains(reason, "VMOPT_SIMD=sse2");
+    vmopt_plan_free(plan);
+
+    /* A bad VMOPT_PROFILE fails the call and leaves bulk-copy in force. */
+    setenv("VMOPT_PROFILE", "/nonexistent/x.conf", 1);
+    vmopt__options_reset();
+    assert_int_equal(vmopt_autotune(NULL), -ENOENT);
+    assert_string_equal(current_name(), "bulk-copy");
+    unsetenv("VMOPT_PROFILE");
+    unsetenv("VMOPT_SIMD");
+    vmopt__options_reset();
+}
+
+static void test_bad_options(void **state)
+{
+    vmopt_options o = {.size = 4};
+    assert_int_equal(vmopt_autotune(&o), -EINVAL);
+    assert_contains(vmopt_errmsg(), "VMOPT_OPTIONS_INIT");
+    vmopt_options p = VMOPT_OPTIONS_INIT;
+    p.probe = 0x100;
+    assert_int_equal(vmopt_autotune(&p), -EINVAL);
+}
+
+static void *tune_many(void *arg)
+{
+    static const char *const names[] = {"default", "jit", "interpreter", "low-memory"};
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    long id = (long)arg;
+    for (int i = 0; i < 50; i++) {
+        o.profile = names[(id + i) % 4];
+        if (vmopt_autotune(&o) != 0)
+            return (void *)1;
+        vmopt_plan *plan = vmopt_current_plan();
+        if (!plan)
+            return (void *)1;
+        vmopt_plan_free(plan);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    pthread_t t[8];
+    for (long i = 0; i < 8; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, tune_many, (void *)i), 0);
+    for (int i = 0; i < 8; i++) {
+        void *r;
+        assert_int_equal(pthread_join(t[i], &r), 0);
+        assert_null(r);
+    }
+    const char *n = current_name();
+    assert_true(strcmp(n, "default") == 0 || strcmp(n, "jit") == 0 || strcmp(n, "interpreter") == 0 ||
+                strcmp(n, "low-memory") == 0);
+}
+
+static void test_errno_kept(void **state)
+{
+    errno = 1234;
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    assert_int_equal(errno, 1234);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_before_any),      cmocka_unit_test(test_default_then_named),
+        cmocka_unit_test(test_bad_profile_keeps_plan), cmocka_unit_test(test_env),
+        cmocka_unit_test(test_bad_options),     cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_errno_kept),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
