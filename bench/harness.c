@@ -1,0 +1,88 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/harness.h"
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double run(bench_fn fn, void *arg, unsigned long calls)
+{
+    double t0 = now_ns();
+    for (unsigned long i = 0; i < calls; i++)
+        fn(arg);
+    return now_ns() - t0;
+}
+
+bench_result bench_measure(const char *group, const char *name, bench_fn fn, void *arg,
+                           unsigned samples, double sample_ms)
+{
+    bench_result r = {.group = group, .name = name, .samples = samples};
+    unsigned long calls = 1;
+
+    /* Warm-up doubles the batch until one batch takes a tenth of a sample. */
+    while (run(fn, arg, calls) < sample_ms * 1e5 && calls < (1ul << 30))
+        calls *= 2;
+    calls = calls * 10;
+    double *per_call = calloc(samples, sizeof *per_call);
+    if (!per_call)
+        abort();
+    for (unsigned s = 0; s < samples; s++)
+        per_call[s] = run(fn, arg, calls) / (double)calls;
+    qsort(per_call, samples, sizeof *per_call, cmp_double);
+    r.median_ns = per_call[samples / 2];
+    r.p10_ns = per_call[samples / 10];
+    r.p90_ns = per_call[samples - 1 - samples / 10];
+    r.calls_per_sample = calls;
+    free(per_call);
+    return r;
+}
+
+static void unit(double ns, char *buf, size_t len)
+{
+    if (ns >= 1e6)
+        snprintf(buf, len, "%.2f ms", ns / 1e6);
+    else if (ns >= 1e3)
+        snprintf(buf, len, "%.2f us", ns / 1e3);
+    else
+        snprintf(buf, len, "%.2f ns", ns);
+}
+
+void bench_report(const bench_result *r, const bench_result *reference)
+{
+    char med[32], lo[32], hi[32];
+    unit(r->median_ns, med, sizeof med);
+    unit(r->p10_ns, lo, sizeof lo);
+    unit(r->p90_ns, hi, sizeof hi);
+    printf("%-10s %-34s median %10s  [p10 %s, p90 %s]", r->group, r->name, med, lo, hi);
+    if (reference)
+        printf("  %.2fx %s", r->median_ns / reference->median_ns, reference->name);
+    putchar('\n');
+
+    const char *path = getenv("VMOPT_BENCH_JSON");
+    FILE *f = fopen(path ? path : "bench/results.jsonl", "a");
+    if (!f)
+        return;
+    fprintf(f, "{\"group\": \"%s\", \"name\": \"%s\", \"median_ns\": %.3f, \"p10_ns\": %.3f, "
+               "\"p90_ns\": %.3f, \"samples\": %u, \"calls_per_sample\": %lu",
+            r->group, r->name, r->median_ns, r->p10_ns, r->p90_ns, r->samples, r->calls_per_sample);
+    if (reference)
+        fprintf(f, ", \"reference\": \"%s\", \"ratio\": %.4f", reference->name,
+                r->median_ns / reference->median_ns);
+    fputs("}\n", f);
+    fclose(f);
+}

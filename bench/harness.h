@@ -1,0 +1,32 @@
+/* The benchmark harness: warm-up, repeated samples, median and spread, the
+ * reference measured in the same run, ratios printed, and every result
+ * also appended as a JSON line to $VMOPT_BENCH_JSON (default
+ * bench/results.jsonl).  Only `make bench` runs benchmarks. */
+#ifndef VMOPT_BENCH_HARNESS_H
+#define VMOPT_BENCH_HARNESS_H
+
+#include <stddef.h>
+
+typedef void (*bench_fn)(void *arg);
+
+typedef struct {
+    const char *group, *name;
+    double median_ns; /* per call */
+    double p10_ns, p90_ns;
+    unsigned samples;
+    unsigned long calls_per_sample;
+} bench_result;
+
+/* Times fn: warms up, sizes each sample to about sample_ms, takes samples,
+ * and reports per-call median and 10th/90th percentiles. */
+bench_result bench_measure(const char *group, const char *name, bench_fn fn, void *arg,
+                           unsigned samples, double sample_ms);
+
+/* Prints one row (and its ratio to reference, when given) and appends the
+ * JSON line.  ratio > 1 means this is slower than the reference. */
+void bench_report(const bench_result *r, const bench_result *reference);
+
+/* Keeps a value alive so the compiler cannot drop the work producing it. */
+#define bench_keep(v) __asm__ volatile("" : : "g"(v) : "memory")
+
+#endif

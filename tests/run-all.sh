@@ -1,0 +1,88 @@
+#!/bin/sh
+# The whole test suite, as CI runs it: make check in the main build, in a
+# --without-hwloc --without-papi build, and in an ASan+UBSan build (clang),
+# then the profile parser's fuzzer for a bounded time, then make distcheck.
+# Ends with one line: N passed, N failed, N skipped.
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc)
+fuzz_seconds=${VMOPT_FUZZ_SECONDS:-60}
+passed=0 failed=0 skipped=0
+failed_names=
+
+count() { # label, build dir: tallies automake's .trs results
+    for trs in "$2"/tests/*.trs; do
+        [ -f "$trs" ] || continue
+        name="$1:$(basename "$trs" .trs)"
+        case $(sed -n 's/^:test-result: //p' "$trs") in
+        PASS) passed=$((passed + 1)) ;;
+        SKIP) skipped=$((skipped + 1)); echo "skipped: $name" ;;
+        *) failed=$((failed + 1)); failed_names="$failed_names $name" ;;
+        esac
+    done
+}
+
+step() { # label, command...: a step that is one test of its own
+    label=$1; shift
+    echo "== $label"
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names="$failed_names $label"; fi
+}
+
+check_in() { # label, build dir
+    echo "== make check ($1)"
+    rm -f "$2"/tests/*.trs
+    make -C "$2" -j"$jobs" check > "$2/check.out" 2>&1 || {
+        grep -E '^(FAIL|ERROR)' "$2/check.out"
+        for log in "$2"/tests/*.log; do
+            grep -q '^:test-result: \(FAIL\|ERROR\)' "${log%.log}.trs" 2>/dev/null && { echo "--- $log"; tail -40 "$log"; }
+        done
+    }
+    grep -E '^# (PASS|FAIL|SKIP|ERROR)' "$2/check.out"
+    if ! ls "$2"/tests/*.trs > /dev/null 2>&1; then
+        failed=$((failed + 1)); failed_names="$failed_names $1:build"; tail -30 "$2/check.out"
+    fi
+    count "$1" "$2"
+}
+
+# The other builds configure a clean copy of the distributed sources (the
+# main build is in place, which rules out VPATH builds of this tree).
+configure_in() { # dir, configure arguments...
+    dir=$1; shift
+    rm -rf "$dir" && mkdir -p "$(dirname "$dir")" &&
+        make distdir distdir="$dir" > /dev/null &&
+        (cd "$dir" && ./configure -q "$@" > configure.out 2>&1) || {
+        cat "$dir/configure.out" 2>/dev/null; return 1; }
+}
+
+# 1. the main build, in place (tools/setup.sh made it)
+[ -f Makefile ] || { autoreconf -fi && ./configure -q; } || exit 1
+check_in main .
+
+# 2. the reduced build: no hwloc, no PAPI
+if configure_in _build/minimal --without-hwloc --without-papi; then
+    check_in minimal _build/minimal
+else failed=$((failed + 1)); failed_names="$failed_names minimal:configure"; fi
+
+# 3. AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer target
+if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers --disable-shared; then
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 check_in asan _build/asan
+    fuzz() {
+        make -C _build/asan -j"$jobs" tests/fuzz-profile > /dev/null || return 1
+        rm -rf _build/corpus && cp -r tests/corpus _build/corpus
+        _build/asan/tests/fuzz-profile -max_total_time="$fuzz_seconds" -timeout=10 \
+            -print_final_stats=1 _build/corpus > _build/fuzz.out 2>&1
+        rc=$?
+        grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' _build/fuzz.out
+        return $rc
+    }
+    step "fuzz-profile (${fuzz_seconds}s, ASan+UBSan)" fuzz
+else failed=$((failed + 1)); failed_names="$failed_names asan:configure"; fi
+
+# 4. the distribution builds, installs and passes its tests from a tarball
+distcheck() { make -j"$jobs" distcheck > _build/distcheck.out 2>&1 || { tail -40 _build/distcheck.out; return 1; }; }
+step "make distcheck" distcheck
+
+[ -n "$failed_names" ] && echo "failed:$failed_names"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Sets vmopt up on Debian 12: installs the packages that are missing,
+# bootstraps, configures and builds in place.  --test also installs what the
+# whole test suite needs (cmocka, jq, clang for sanitizers and libFuzzer).
+# Runs as root, or through sudo.  Safe to run again: it redoes only what is
+# missing.
+set -eu
+cd "$(dirname "$0")/.."
+
+pkgs="build-essential autoconf automake libtool pkg-config libcpu-features-dev libhwloc-dev
+      libpapi-dev libinih-dev"
+[ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev"
+
+missing=
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "setup: installing$missing"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure
+make -j"$(nproc)"
