@@ -65,7 +65,7 @@ if configure_in _build/minimal --without-hwloc --without-papi; then
 else failed=$((failed + 1)); failed_names="$failed_names minimal:configure"; fi
 
 # 3. AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer target
-if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers --disable-shared; then
+if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 check_in asan _build/asan
     fuzz() {
         make -C _build/asan -j"$jobs" tests/fuzz-profile > /dev/null || return 1
