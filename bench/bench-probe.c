@@ -65,27 +65,34 @@ static void resolve(void *arg)
     vmopt_plan_free(plan);
 }
 
+/* Measures a vmopt probe, after its reference when there is one, and
+ * reports the ratio. */
+static void compare(const char *ref_name, bench_fn ref_fn, const char *name, unsigned *parts,
+                    double sample_ms)
+{
+    bench_result ref, r;
+    if (ref_fn) {
+        ref = bench_measure("probe", ref_name, ref_fn, NULL, 21, sample_ms);
+        bench_report(&ref, NULL);
+    }
+    r = bench_measure("probe", name, probe_parts, parts, 21, sample_ms);
+    bench_report(&r, ref_fn ? &ref : NULL);
+}
+
 int main(void)
 {
     unsigned isa = VMOPT_PROBE_ISA, topo = VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY, all = VMOPT_PROBE_ALL;
-    bench_result r, ref;
+    bench_result r;
 
     printf("vmopt %s: probe and resolve costs (median of 21 samples; ratio = vmopt / reference)\n",
            vmopt_version_string());
 #ifdef __x86_64__
-    ref = bench_measure("probe", "cpu_features GetX86Info", bare_cpu_features, NULL, 21, 20);
-    bench_report(&ref, NULL);
-    r = bench_measure("probe", "vmopt ISA", probe_parts, &isa, 21, 20);
-    bench_report(&r, &ref);
+    compare("cpu_features GetX86Info", bare_cpu_features, "vmopt ISA", &isa, 20);
 #else
-    r = bench_measure("probe", "vmopt ISA", probe_parts, &isa, 21, 20);
-    bench_report(&r, NULL);
+    compare(NULL, NULL, "vmopt ISA", &isa, 20);
 #endif
 #ifdef HAVE_HWLOC
-    ref = bench_measure("probe", "hwloc init+load", bare_hwloc, NULL, 21, 50);
-    bench_report(&ref, NULL);
-    r = bench_measure("probe", "vmopt ISA+topology", probe_parts, &topo, 21, 50);
-    bench_report(&r, &ref);
+    compare("hwloc init+load", bare_hwloc, "vmopt ISA+topology", &topo, 50);
 #endif
     /* PAPI initialises once per process; later probes reuse its answer. */
     r = bench_measure("probe", "vmopt all parts (PAPI cached)", probe_parts, &all, 21, 50);
