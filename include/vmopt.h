@@ -127,6 +127,9 @@ VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, ch
 /* ---- dumps -------------------------------------------------------------- */
 
 #define VMOPT_DUMP_JSON 0x1u
+/** Also show the memory primitives' dispatch table live in this process:
+ *  which kernel serves which sizes. */
+#define VMOPT_DUMP_LIVE 0x2u
 
 /** Writes the machine description (what `vmopt info` prints). */
 VMOPT_EXTERN int vmopt_machine_dump(FILE *f, const vmopt_machine *m, unsigned flags);
@@ -153,6 +156,18 @@ typedef struct vmopt_options {
 VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts);
 /** A copy of the plan in force (free it), or NULL with -ENOENT before any. */
 VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void);
+
+/* ---- memory primitives ---------------------------------------------------- */
+
+/* The C library's functions, dispatched to the kernels the plan in force
+ * chose (before vmopt_autotune(), to the baseline: SSE2 on x86-64).  All of
+ * them are correct for overlapping buffers, as memmove is.  The kernel is
+ * named and forced with $VMOPT_SIMD or the profile's [memcpy] simd key. */
+VMOPT_EXTERN void *vmopt_memcpy(void *dst, const void *src, size_t n);
+VMOPT_EXTERN void *vmopt_memmove(void *dst, const void *src, size_t n);
+/** Like vmopt_memcpy, but returns dst + n. */
+VMOPT_EXTERN void *vmopt_mempcpy(void *dst, const void *src, size_t n);
+VMOPT_EXTERN void *vmopt_memset(void *dst, int c, size_t n);
 
 #ifdef __cplusplus
 }

@@ -36,7 +36,7 @@ typedef enum {
 #define VMOPT__FIELDS(XX)                                                                          \
     XX(MEMCPY_SIMD, memcpy, simd, ENUM, 0, 0, 4, "auto", simd_names,                               \
        "vector width of the copy and set loops")                                                   \
-    XX(MEMCPY_INLINE_MAX, memcpy, inline_max, SIZE, VMOPT__F_POW2, 16, 512, "auto", NULL,          \
+    XX(MEMCPY_INLINE_MAX, memcpy, inline_max, SIZE, VMOPT__F_POW2, 16, 128, "auto", NULL,          \
        "largest copy done inside the exported function, with no indirect call")                   \
     XX(MEMCPY_REP_MOVSB_MIN, memcpy, rep_movsb_min, SIZE, 0, 0, UINT64_C(1) << 40, "auto", NULL,   \
        "smallest copy done with rep movsb (0: never)")                                             \

@@ -11,6 +11,7 @@
 #include "lib/internal.h"
 #include "lib/machine.h"
 #include "lib/plan.h"
+#include "dispatch/dispatch.h"
 
 #define FORMAT_VERSION 1
 
@@ -254,12 +255,20 @@ VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_pl
         machine_json(f, m);
         fputs(",\n \"profile\": ", f);
         plan_json(f, plan);
+        if (flags & VMOPT_DUMP_LIVE) {
+            fputs(",\n \"dispatch\": ", f);
+            vmopt__mem_table_print_json(f, atomic_load(&vmopt__mem_live));
+        }
         fputs("}\n", f);
     } else {
         fprintf(f, "vmopt %s: plan\n", VMOPT_VERSION_STRING);
         machine_text(f, m);
         fputc('\n', f);
         plan_text(f, plan);
+        if (flags & VMOPT_DUMP_LIVE) {
+            fputs("\n[dispatch]       # live in this process\n", f);
+            vmopt__mem_table_print(f, atomic_load(&vmopt__mem_live));
+        }
     }
     return ferror(f) ? vmopt__fail(-EIO, "dump: write failed") : 0;
 }

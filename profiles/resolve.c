@@ -125,13 +125,12 @@ static unsigned vector_bytes(int simd)
 
 static void auto_inline_max(ctx *c)
 {
-    int simd = (int)c->plan->v[VMOPT__K_MEMCPY_SIMD];
-    unsigned vec = vector_bytes(simd);
-    /* Up to four vectors, loaded and stored with overlapping head and tail:
-     * no loop and no indirect call (glibc's small-size path does the same). */
-    unsigned v = 4 * vec < 16 ? 16 : 4 * vec;
-    set(c, VMOPT__K_MEMCPY_INLINE_MAX, v, "%s vectors of %u B, four with overlapping ends -> %u B",
-        vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd], vec, v);
+    /* The exported functions copy with 16-byte vectors (the baseline every
+     * CPU of the architecture has), at most eight loads then eight stores:
+     * no loop and no indirect call up to 128 B, where glibc's AVX-512 entry
+     * also still copies without a loop. */
+    set(c, VMOPT__K_MEMCPY_INLINE_MAX, 128,
+        "16-byte vectors in the exported function, 8 overlapping loads and stores -> 128 B");
 }
 
 static void auto_rep_min(ctx *c, vmopt__key k, const char *insn)

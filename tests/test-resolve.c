@@ -33,7 +33,7 @@ static void test_no_l3(void **state)
     vmopt_plan *plan = resolve_on("synthetic:pack:1 l2:4(size=512KiB) l1d:1(size=32KiB) core:1 pu:1",
                                   "sse2,avx,avx2,erms", "default", NULL);
     ASSERT_KEY(plan, "memcpy.simd", "avx2", "avx2");
-    ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "32 B");
+    ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "16-byte vectors in the exported function");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "512 KiB", "L2 512 KiB");
     /* No L3: the last level is L2, and the reason says so. */
     ASSERT_KEY(plan, "memcpy.nontemporal_min", "384 KiB", "L2 512 KiB");
@@ -49,7 +49,7 @@ static void test_two_sockets_large_l3(void **state)
     vmopt_plan *plan = resolve_on("synthetic:pack:2 l3:1(size=256MiB) l2:32(size=1MiB) l1d:1(size=48KiB) core:1 pu:2",
                                   "sse2,avx2,avx512f,avx512bw,avx512vl,erms,fsrm", "default", &m);
     ASSERT_KEY(plan, "memcpy.simd", "avx512", "avx512f+bw+vl");
-    ASSERT_KEY(plan, "memcpy.inline_max", "256 B", "64 B");
+    ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "16-byte vectors");
     ASSERT_KEY(plan, "memcpy.nontemporal_min", "192 MiB", "L3 256 MiB");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "1 MiB", "L2 1 MiB");
     ASSERT_KEY(plan, "tlb.max_entries", "16384", "L2 1 MiB");
@@ -77,7 +77,7 @@ static void test_small_single_core(void **state)
     vmopt_plan *plan = resolve_on("synthetic:l2:1(size=256KiB) l1d:1(size=16KiB) core:1 pu:1", "sse2",
                                   "interpreter", NULL);
     ASSERT_KEY(plan, "memcpy.simd", "sse2", "sse2");
-    ASSERT_KEY(plan, "memcpy.inline_max", "64 B", "16 B");
+    ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "-> 128 B");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "no erms");
     ASSERT_KEY(plan, "memcpy.rep_stosb_min", "0 B", "no erms");
     ASSERT_KEY(plan, "memcpy.nontemporal_min", "192 KiB", "L2 256 KiB");

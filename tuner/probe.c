@@ -10,22 +10,6 @@
 #include "lib/internal.h"
 #include "tuner/probe.h"
 
-/* Highest priority first within each part. */
-static const vmopt__probe *const components[] = {
-#ifdef __x86_64__
-    &vmopt__probe_isa_x86,
-#endif
-    &vmopt__probe_isa_baseline,
-#ifdef HAVE_HWLOC
-    &vmopt__probe_topology_hwloc,
-#endif
-    &vmopt__probe_topology_sysfs,
-#ifdef HAVE_PAPI
-    &vmopt__probe_counters_papi,
-#endif
-    &vmopt__probe_counters_none,
-};
-
 /* sysconf's cache sizes come from glibc's own CPUID reading, which in a VM
  * may describe the host (a 320 MiB "L3" here where hwloc sees 32 MiB).  The
  * dump shows it beside the chosen number. */
@@ -44,16 +28,16 @@ static void second_opinion(struct vmopt_machine *m)
 
 static void run_part(struct vmopt_machine *m, unsigned part)
 {
-    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(components); i++) {
-        if (components[i]->part != part)
+    for (const vmopt__probe *const *c = vmopt__probe_components; *c; c++) {
+        if ((*c)->part != part)
             continue;
-        int rc = components[i]->run(m);
+        int rc = (*c)->run(m);
         if (rc == 0) {
-            vmopt__log(VMOPT__LOG_DEBUG, "probe: %s answered", components[i]->name);
+            vmopt__log(VMOPT__LOG_DEBUG, "probe: %s answered", (*c)->name);
             return;
         }
-        vmopt__log(VMOPT__LOG_INFO, "probe: %s unavailable (%s), trying the next",
-                   components[i]->name, vmopt_strerror(rc));
+        vmopt__log(VMOPT__LOG_INFO, "probe: %s unavailable (%s), trying the next", (*c)->name,
+                   vmopt_strerror(rc));
     }
 }
 

@@ -14,7 +14,13 @@ typedef struct {
     int (*run)(struct vmopt_machine *m); /* 0, or negative: try the next */
 } vmopt__probe;
 
+/* The components linked into this library, highest priority first within
+ * each part; NULL-terminated.  libvmopt has tuner/components.c, the preload
+ * library its own cheaper list (preload/components.c). */
+extern const vmopt__probe *const vmopt__probe_components[];
+
 extern const vmopt__probe vmopt__probe_isa_x86;
+extern const vmopt__probe vmopt__probe_isa_glibc;
 extern const vmopt__probe vmopt__probe_isa_baseline;
 extern const vmopt__probe vmopt__probe_topology_hwloc;
 extern const vmopt__probe vmopt__probe_topology_sysfs;
@@ -22,7 +28,7 @@ extern const vmopt__probe vmopt__probe_counters_papi;
 extern const vmopt__probe vmopt__probe_counters_none;
 
 /* Fills the topology of m from an hwloc synthetic description
- * ("synthetic:...") or an XML file.  -VMOPT_EUNSUPPORTED without hwloc. */
+ * ("synthetic:...") or an XML file.  VMOPT_EUNSUPPORTED without hwloc. */
 int vmopt__topology_describe(struct vmopt_machine *m, const char *spec);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch/dispatch.h"
 #include "lib/internal.h"
 #include "lib/machine.h"
 #include "lib/options.h"
@@ -26,7 +27,9 @@ static void write_dump(const struct vmopt_machine *m, const struct vmopt_plan *p
     if (!target)
         return;
     size_t n = strlen(target);
-    unsigned flags = n > 5 && strcmp(target + n - 5, ".json") == 0 ? VMOPT_DUMP_JSON : 0;
+    unsigned flags = VMOPT_DUMP_LIVE;
+    if (n > 5 && strcmp(target + n - 5, ".json") == 0)
+        flags |= VMOPT_DUMP_JSON;
     if (strcmp(target, "stderr") == 0) {
         vmopt_plan_dump(stderr, m, plan, flags);
         return;
@@ -39,6 +42,19 @@ static void write_dump(const struct vmopt_machine *m, const struct vmopt_plan *p
     vmopt_plan_dump(f, m, plan, flags);
     if (fclose(f) != 0)
         vmopt__log(VMOPT__LOG_WARN, "VMOPT_DUMP=%s: cannot write: %s", target, strerror(errno));
+}
+
+/* Makes the memory primitives follow the plan.  VMOPT_DISABLE leaves them
+ * where they are (the preload has pointed them at the C library). */
+static void install_dispatch(const struct vmopt_machine *m, const struct vmopt_plan *plan)
+{
+    vmopt__mem_table t;
+
+    if (vmopt__option_long(VMOPT__O_DISABLE, 0) == 1)
+        return;
+    vmopt__mem_table_from_plan(&t, plan, m);
+    if (!vmopt__mem_publish(&t))
+        vmopt__log(VMOPT__LOG_WARN, "dispatch: out of memory; the previous table stays live");
 }
 
 /* Called with rt.lock held. */
@@ -101,6 +117,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         free(rt.plan);
         rt.plan = plan;
         plan = NULL;
+        install_dispatch(rt.machine, rt.plan);
         if (!rt.dumped) {
             rt.dumped = 1;
             write_dump(rt.machine, rt.plan);
@@ -128,17 +145,6 @@ VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void)
         vmopt__fail(rt.plan ? -ENOMEM : -ENOENT, "vmopt_current_plan: %s",
                     rt.plan ? "out of memory" : "no plan installed yet (call vmopt_autotune)");
     return copy;
-}
-
-/* VMOPT_DUMP makes any process that loads the library write its dump once,
- * even one that never calls vmopt_autotune().  Unset, this costs one
- * getenv at load. */
-__attribute__((constructor)) static void dump_at_load(void)
-{
-    int saved = errno;
-    if (vmopt__option_string(VMOPT__O_DUMP))
-        vmopt_autotune(NULL);
-    errno = saved;
 }
 
 __attribute__((destructor)) static void release_at_unload(void)

@@ -1,0 +1,26 @@
+/* The embedding API: the dispatched primitives under vmopt_ names, usable
+ * before and after vmopt_autotune() (before it, on the baseline table). */
+#include "config.h"
+
+#include "dispatch/body.h"
+#include "vmopt.h"
+
+VMOPT_EXTERN void *vmopt_memmove(void *dst, const void *src, size_t n)
+{
+    return vmopt__move_body(dst, src, n);
+}
+
+VMOPT_EXTERN void *vmopt_memcpy(void *dst, const void *src, size_t n)
+{
+    return vmopt__move_body(dst, src, n);
+}
+
+VMOPT_EXTERN void *vmopt_mempcpy(void *dst, const void *src, size_t n)
+{
+    return (unsigned char *)vmopt__move_body(dst, src, n) + n;
+}
+
+VMOPT_EXTERN void *vmopt_memset(void *dst, int c, size_t n)
+{
+    return vmopt__set_body(dst, c, n);
+}

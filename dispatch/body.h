@@ -1,0 +1,67 @@
+/* The bodies of the exported memmove and memset, shared by the embedding
+ * API (vmopt_memcpy, ...) and the preload library (memcpy, ...).  Sizes up
+ * to the table's inline_max are copied right here with overlapping 16-byte
+ * loads and stores, no loop and no indirect call, so a small copy costs what
+ * glibc's does; larger ones go through the live table.  Every path loads
+ * before it stores or picks the safe direction, so memcpy is memmove, as
+ * glibc's is: a program that overlaps a memcpy behaves as it did. */
+#ifndef VMOPT_DISPATCH_BODY_H
+#define VMOPT_DISPATCH_BODY_H
+
+#include <stdint.h>
+
+#include "dispatch/dispatch.h"
+#include "lib/mem/small.h"
+
+#define VMOPT__LIKELY(x) __builtin_expect(!!(x), 1)
+
+static inline __attribute__((always_inline)) void *vmopt__move_body(void *dst, const void *src,
+                                                                   size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    /* Acquire pairs with the release in vmopt__mem_publish; on x86 it is a
+     * plain load. */
+    const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+
+    if (VMOPT__LIKELY(n <= t->inline_max)) {
+        if (n <= 16)
+            vmopt__move_le16(d, s, n);
+        else if (n <= 32)
+            VMOPT__MOVE2(vmopt__v16u, d, s, n);
+        else if (n <= 64)
+            vmopt__move_le64_v16(d, s, n);
+        else
+            vmopt__move_le128_v16(d, s, n);
+        return dst;
+    }
+    /* The string and streaming kernels are forward-only: a destination
+     * inside the source goes to the vector loop, which copies backward. */
+    if ((uintptr_t)d - (uintptr_t)s >= n) {
+        if (n >= t->nontemporal_min)
+            return t->move_nt(dst, src, n);
+        if (n >= t->rep_movsb_min)
+            return t->move_rep(dst, src, n);
+    }
+    return t->move(dst, src, n);
+}
+
+static inline __attribute__((always_inline)) void *vmopt__set_body(void *dst, int c, size_t n)
+{
+    const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+
+    if (VMOPT__LIKELY(n <= t->inline_max)) {
+        if (n <= 16)
+            vmopt__set_le16(dst, c, n);
+        else
+            vmopt__set_le128_v16(dst, c, n);
+        return dst;
+    }
+    if (n >= t->nontemporal_min)
+        return t->set_nt(dst, c, n);
+    if (n >= t->rep_stosb_min)
+        return t->set_rep(dst, c, n);
+    return t->set(dst, c, n);
+}
+
+#endif

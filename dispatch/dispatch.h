@@ -1,0 +1,51 @@
+/* The live dispatch table of the memory primitives: which kernel moves or
+ * sets how many bytes.  One immutable table is live at a time; a new one is
+ * published with one atomic store, and a published table is never freed,
+ * so a caller that loaded the old pointer finishes its call on it.
+ *
+ * The table starts at the architecture's baseline (SSE2 on x86-64, no
+ * string instructions, no streaming), valid before any probe or
+ * constructor runs; whoever tunes replaces it. */
+#ifndef VMOPT_DISPATCH_H
+#define VMOPT_DISPATCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lib/mem/mem.h"
+#include "lib/plan.h"
+#include "lib/machine.h"
+
+/* The exported functions copy up to this many bytes themselves, with
+ * 16-byte vectors (every x86-64 has SSE2, every AArch64 has NEON). */
+#define VMOPT__INLINE_LIMIT 128
+
+typedef struct {
+    size_t inline_max;      /* <= VMOPT__INLINE_LIMIT; 0 passes every call on */
+    size_t rep_movsb_min;   /* SIZE_MAX: never */
+    size_t rep_stosb_min;   /* SIZE_MAX: never */
+    size_t nontemporal_min; /* SIZE_MAX: never; copies and sets alike */
+    vmopt__move_fn move, move_rep, move_nt;
+    vmopt__set_fn set, set_rep, set_nt;
+    const char *vec_name, *rep_name, *nt_name, *inline_name;
+} vmopt__mem_table;
+
+extern _Atomic(const vmopt__mem_table *) vmopt__mem_live;
+extern const vmopt__mem_table vmopt__mem_baseline;
+
+/* Builds the table a plan asks for on machine m.  A kernel the machine
+ * lacks is never chosen: the widest one it has takes its place. */
+void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *plan,
+                                const struct vmopt_machine *m);
+/* A table that hands every call to the given functions (the C library's). */
+void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmopt__set_fn set,
+                                  const char *name);
+/* Makes a copy of t live.  Copies are kept and reused, never freed.
+ * Returns the live copy, or NULL (out of memory: the old table stays). */
+const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t);
+/* One line per primitive: which kernel serves which sizes. */
+void vmopt__mem_table_print(FILE *f, const vmopt__mem_table *t);
+void vmopt__mem_table_print_json(FILE *f, const vmopt__mem_table *t);
+
+#endif

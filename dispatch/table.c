@@ -1,0 +1,269 @@
+/* Building, publishing and printing the live dispatch table. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch/dispatch.h"
+#include "lib/internal.h"
+
+#ifdef __x86_64__
+#define BASELINE vmopt__mem_sse2
+#else
+#define BASELINE vmopt__mem_generic
+#endif
+
+/* The baseline table must be valid before any code of the library has run,
+ * so it is constant data; a kernel's functions are static to its file, so
+ * the baseline reaches them through its exported table. */
+static void *baseline_move(void *d, const void *s, size_t n)
+{
+    return BASELINE.move(d, s, n);
+}
+
+static void *baseline_set(void *d, int c, size_t n)
+{
+    return BASELINE.set(d, c, n);
+}
+
+const vmopt__mem_table vmopt__mem_baseline = {
+    .inline_max = VMOPT__INLINE_LIMIT,
+    .rep_movsb_min = SIZE_MAX,
+    .rep_stosb_min = SIZE_MAX,
+    .nontemporal_min = SIZE_MAX,
+    .move = baseline_move,
+    .move_rep = baseline_move,
+    .move_nt = baseline_move,
+    .set = baseline_set,
+    .set_rep = baseline_set,
+    .set_nt = baseline_set,
+#ifdef __x86_64__
+    .vec_name = "sse2",
+#else
+    .vec_name = "generic",
+#endif
+    .rep_name = "none",
+    .nt_name = "none",
+    .inline_name = "16-byte vectors",
+};
+
+_Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
+
+static int supported(const vmopt__mem_kernels *k, const struct vmopt_machine *m)
+{
+    for (int f = 0; f < VMOPT__FEAT_COUNT; f++)
+        if ((k->requires & (1u << f)) && !vmopt__has(m, (vmopt__feature)f))
+            return 0;
+    return 1;
+}
+
+static const vmopt__mem_kernels *vector_kernels(int simd, const struct vmopt_machine *m)
+{
+    const vmopt__mem_kernels *want = &vmopt__mem_generic;
+#ifdef __x86_64__
+    static const vmopt__mem_kernels *const widest_first[] = {&vmopt__mem_avx512, &vmopt__mem_avx2,
+                                                             &vmopt__mem_sse2};
+    if (simd == VMOPT__SIMD_AVX512)
+        want = &vmopt__mem_avx512;
+    else if (simd == VMOPT__SIMD_AVX2)
+        want = &vmopt__mem_avx2;
+    else if (simd == VMOPT__SIMD_SSE2)
+        want = &vmopt__mem_sse2;
+    if (supported(want, m))
+        return want;
+    /* The resolver never asks for what the machine lacks; a hand-built plan
+     * might, and an illegal instruction is not an answer. */
+    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(widest_first); i++)
+        if (supported(widest_first[i], m))
+            return widest_first[i];
+    return &vmopt__mem_sse2;
+#else
+    (void)simd;
+    (void)m;
+    return want;
+#endif
+}
+
+static size_t threshold(uint64_t v)
+{
+    return v == 0 || v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+}
+
+void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *plan,
+                                const struct vmopt_machine *m)
+{
+    const vmopt__mem_kernels *vec = vector_kernels((int)plan->v[VMOPT__K_MEMCPY_SIMD], m);
+
+    memset(t, 0, sizeof *t);
+    t->inline_max = plan->v[VMOPT__K_MEMCPY_INLINE_MAX] > VMOPT__INLINE_LIMIT
+                        ? VMOPT__INLINE_LIMIT
+                        : (size_t)plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
+    t->inline_name = "16-byte vectors";
+    t->move = vec->move;
+    t->set = vec->set;
+    t->vec_name = vec->name;
+    t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = SIZE_MAX;
+    t->move_rep = t->move_nt = vec->move;
+    t->set_rep = t->set_nt = vec->set;
+    t->rep_name = t->nt_name = "none";
+#ifdef __x86_64__
+    /* rep movsb is part of every x86-64; the resolver asks for it only
+     * where ERMS makes it fast. */
+    t->rep_movsb_min = threshold(plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN]);
+    t->rep_stosb_min = threshold(plan->v[VMOPT__K_MEMCPY_REP_STOSB_MIN]);
+    t->move_rep = vmopt__mem_erms.move;
+    t->set_rep = vmopt__mem_erms.set;
+    t->rep_name = "rep movsb/stosb";
+#endif
+    if (vec->move_nt && vec->set_nt) {
+        t->nontemporal_min = threshold(plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
+        t->move_nt = vec->move_nt;
+        t->set_nt = vec->set_nt;
+        t->nt_name = vec->name;
+    }
+}
+
+void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmopt__set_fn set,
+                                  const char *name)
+{
+    memset(t, 0, sizeof *t);
+    t->inline_max = 0;
+    t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = SIZE_MAX;
+    t->move = t->move_rep = t->move_nt = move;
+    t->set = t->set_rep = t->set_nt = set;
+    t->vec_name = t->rep_name = t->nt_name = t->inline_name = name;
+}
+
+/* Published tables, kept for ever and reused when the same table comes
+ * back, so that retuning between a few tables allocates nothing. */
+typedef struct published {
+    vmopt__mem_table t;
+    struct published *next;
+} published;
+
+static pthread_mutex_t publish_lock = PTHREAD_MUTEX_INITIALIZER;
+static published *tables;
+
+static void lock_before_fork(void)
+{
+    pthread_mutex_lock(&publish_lock);
+}
+
+static void unlock_after_fork(void)
+{
+    pthread_mutex_unlock(&publish_lock);
+}
+
+static void register_fork_handlers(void)
+{
+    pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
+const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_fork_handlers);
+
+    pthread_mutex_lock(&publish_lock);
+    published *p = tables;
+    while (p && memcmp(&p->t, t, sizeof *t) != 0)
+        p = p->next;
+    if (!p && (p = calloc(1, sizeof *p)) != NULL) {
+        p->t = *t;
+        p->next = tables;
+        tables = p;
+    }
+    if (p)
+        atomic_store_explicit(&vmopt__mem_live, &p->t, memory_order_release);
+    pthread_mutex_unlock(&publish_lock);
+    return p ? &p->t : NULL;
+}
+
+/* The size classes of one primitive, in order: each entry serves [lo, next lo). */
+typedef struct {
+    size_t lo;
+    const char *what;
+} size_class;
+
+static int classes(const vmopt__mem_table *t, int set, size_class *c)
+{
+    size_t rep = set ? t->rep_stosb_min : t->rep_movsb_min;
+    size_t first = t->inline_max ? t->inline_max + 1 : 0;
+    size_class all[4];
+    int n = 0, k = 0;
+
+    if (t->inline_max)
+        all[n++] = (size_class){0, "inline"};
+    all[n++] = (size_class){first, "loop"};
+    if (rep < t->nontemporal_min)
+        all[n++] = (size_class){rep > first ? rep : first, "rep"};
+    if (t->nontemporal_min != SIZE_MAX)
+        all[n++] = (size_class){t->nontemporal_min > first ? t->nontemporal_min : first, "nt"};
+    /* A class that the next one starts at or before serves no size. */
+    for (int i = 0; i < n; i++)
+        if (i + 1 == n || all[i + 1].lo > all[i].lo)
+            c[k++] = all[i];
+    return k;
+}
+
+static const char *class_name(const vmopt__mem_table *t, int set, const char *what, char *buf,
+                              size_t len)
+{
+    if (strcmp(what, "inline") == 0)
+        snprintf(buf, len, "inline, %s", t->inline_name);
+    else if (strcmp(what, "loop") == 0)
+        snprintf(buf, len, t->inline_max ? "%s loop" : "%s", t->vec_name);
+    else if (strcmp(what, "rep") == 0)
+        snprintf(buf, len, set ? "rep stosb" : "rep movsb");
+    else
+        snprintf(buf, len, "%s non-temporal", t->nt_name);
+    return buf;
+}
+
+void vmopt__mem_table_print(FILE *f, const vmopt__mem_table *t)
+{
+    static const char *const prims[] = {"memcpy", "memset"};
+    for (int set = 0; set < 2; set++) {
+        size_class c[4];
+        int k = classes(t, set, c);
+        fprintf(f, "%-16s =", prims[set]);
+        for (int i = 0; i < k; i++) {
+            char lo[32], name[64];
+            vmopt__format_size(i + 1 < k ? c[i + 1].lo - 1 : c[i].lo, lo, sizeof lo);
+            class_name(t, set, c[i].what, name, sizeof name);
+            if (i + 1 < k && c[i].lo == 0)
+                fprintf(f, " %s up to %s;", name, lo);
+            else if (i + 1 == k && c[i].lo == 0)
+                fprintf(f, " %s at every size", name);
+            else
+                fprintf(f, " %s from %s%s", name, (vmopt__format_size(c[i].lo, lo, sizeof lo), lo),
+                        i + 1 < k ? ";" : "");
+        }
+        fputc('\n', f);
+    }
+}
+
+void vmopt__mem_table_print_json(FILE *f, const vmopt__mem_table *t)
+{
+    static const char *const prims[] = {"memcpy", "memset"};
+    fputc('{', f);
+    for (int set = 0; set < 2; set++) {
+        size_class c[4];
+        int k = classes(t, set, c);
+        fprintf(f, "%s\"%s\": [", set ? ", " : "", prims[set]);
+        for (int i = 0; i < k; i++) {
+            char name[64];
+            size_t hi = i + 1 < k ? c[i + 1].lo - 1 : SIZE_MAX;
+            fprintf(f, "%s{\"min\": %zu, \"max\": ", i ? ", " : "", c[i].lo);
+            if (hi == SIZE_MAX)
+                fputs("null", f);
+            else
+                fprintf(f, "%zu", hi);
+            fprintf(f, ", \"kernel\": \"%s\"}", class_name(t, set, c[i].what, name, sizeof name));
+        }
+        fputc(']', f);
+    }
+    fputc('}', f);
+}

@@ -1,0 +1,262 @@
+/* The x86 vector kernels, written once for a vector width and included by
+ * mem-sse2.c, mem-avx2.c and mem-avx512.c, each compiled with its own -m
+ * flags (as glibc's memmove-vec-unaligned-erms.S is included once per
+ * width).  The including file defines:
+ *   VEC          the vector width in bytes: 16, 32 or 64
+ *   VEC_STREAM   VEC_STREAM(p, v): a non-temporal store of v at aligned p
+ *   VEC_TABLE    the name of the table to define, VEC_NAME its name
+ *   VEC_REQUIRES the features it needs, as 1u << VMOPT__FEAT_* bits
+ * Everything here is static; the file exports only its table.
+ *
+ * The shape follows glibc's: up to 8 vectors with overlapping loads and
+ * stores and no loop; above that, the first vector and the last four are
+ * loaded before anything is stored, the destination is aligned, and the loop
+ * moves four vectors per iteration in the safe direction, so one function
+ * is memcpy and memmove at once. */
+#ifndef VEC
+#error "define VEC before including vec-x86.h"
+#endif
+
+#include <stdint.h>
+
+#include "lib/machine.h"
+#include "lib/mem/mem.h"
+#include "lib/mem/small.h"
+
+#define VEC_T_(w) vmopt__v##w
+#define VEC_T(w) VEC_T_(w)
+#define VEC_U_(w) vmopt__v##w##u
+#define VEC_U(w) VEC_U_(w)
+typedef VEC_T(VEC) vec;
+typedef VEC_U(VEC) vecu;
+
+#define LOAD(p) (*(const vecu *)(p))
+#define STORE(p, v) (*(vecu *)(p) = (v))
+#define STORE_ALIGNED(p, v) (*(vec *)(p) = (v))
+
+/* n <= 2 * VEC. */
+static inline __attribute__((always_inline)) void move_le2(unsigned char *d, const unsigned char *s,
+                                                          size_t n)
+{
+    if (n <= 16) {
+        vmopt__move_le16(d, s, n);
+        return;
+    }
+#if VEC >= 32
+    if (n <= 32) {
+        VMOPT__MOVE2(vmopt__v16u, d, s, n);
+        return;
+    }
+#endif
+#if VEC >= 64
+    if (n <= 64) {
+        VMOPT__MOVE2(vmopt__v32u, d, s, n);
+        return;
+    }
+#endif
+    VMOPT__MOVE2(vecu, d, s, n);
+}
+
+/* 2 * VEC < n <= 8 * VEC: every load before any store. */
+static inline __attribute__((always_inline)) void move_le8(unsigned char *d, const unsigned char *s,
+                                                          size_t n)
+{
+    if (n <= 4 * VEC) {
+        vec a = LOAD(s), b = LOAD(s + VEC), y = LOAD(s + n - 2 * VEC), z = LOAD(s + n - VEC);
+        STORE(d, a);
+        STORE(d + VEC, b);
+        STORE(d + n - 2 * VEC, y);
+        STORE(d + n - VEC, z);
+        return;
+    }
+    const unsigned char *e = s + n - 4 * VEC;
+    vec a0 = LOAD(s), a1 = LOAD(s + VEC), a2 = LOAD(s + 2 * VEC), a3 = LOAD(s + 3 * VEC);
+    vec z0 = LOAD(e), z1 = LOAD(e + VEC), z2 = LOAD(e + 2 * VEC), z3 = LOAD(e + 3 * VEC);
+    unsigned char *f = d + n - 4 * VEC;
+    STORE(d, a0);
+    STORE(d + VEC, a1);
+    STORE(d + 2 * VEC, a2);
+    STORE(d + 3 * VEC, a3);
+    STORE(f, z0);
+    STORE(f + VEC, z1);
+    STORE(f + 2 * VEC, z2);
+    STORE(f + 3 * VEC, z3);
+}
+
+/* Forward, n > 8 * VEC; safe when d <= s or the ranges do not overlap.
+ * With stream set, the loop's stores bypass the cache. */
+static inline __attribute__((always_inline)) void move_forward(unsigned char *d,
+                                                              const unsigned char *s, size_t n,
+                                                              int stream)
+{
+    vec head = LOAD(s);
+    vec t1 = LOAD(s + n - VEC), t2 = LOAD(s + n - 2 * VEC), t3 = LOAD(s + n - 3 * VEC),
+        t4 = LOAD(s + n - 4 * VEC);
+    unsigned char *end = d + n;
+    size_t skew = VEC - ((uintptr_t)d & (VEC - 1));
+    unsigned char *p = d + skew;
+    const unsigned char *q = s + skew;
+    unsigned char *stop = end - 4 * VEC;
+    while (p < stop) {
+        vec x0 = LOAD(q), x1 = LOAD(q + VEC), x2 = LOAD(q + 2 * VEC), x3 = LOAD(q + 3 * VEC);
+        if (stream) {
+            VEC_STREAM(p, x0);
+            VEC_STREAM(p + VEC, x1);
+            VEC_STREAM(p + 2 * VEC, x2);
+            VEC_STREAM(p + 3 * VEC, x3);
+        } else {
+            STORE_ALIGNED(p, x0);
+            STORE_ALIGNED(p + VEC, x1);
+            STORE_ALIGNED(p + 2 * VEC, x2);
+            STORE_ALIGNED(p + 3 * VEC, x3);
+        }
+        p += 4 * VEC;
+        q += 4 * VEC;
+    }
+    if (stream)
+        __builtin_ia32_sfence();
+    STORE(end - VEC, t1);
+    STORE(end - 2 * VEC, t2);
+    STORE(end - 3 * VEC, t3);
+    STORE(end - 4 * VEC, t4);
+    STORE(d, head);
+}
+
+/* Backward, n > 8 * VEC; safe when d >= s or the ranges do not overlap. */
+static inline __attribute__((always_inline)) void move_backward(unsigned char *d,
+                                                               const unsigned char *s, size_t n)
+{
+    vec tail = LOAD(s + n - VEC);
+    vec h0 = LOAD(s), h1 = LOAD(s + VEC), h2 = LOAD(s + 2 * VEC), h3 = LOAD(s + 3 * VEC);
+    unsigned char *end = d + n;
+    size_t skew = (uintptr_t)end & (VEC - 1);
+    unsigned char *p = end - skew;
+    const unsigned char *q = s + n - skew;
+    unsigned char *stop = d + 4 * VEC;
+    while (p > stop) {
+        vec x3 = LOAD(q - VEC), x2 = LOAD(q - 2 * VEC), x1 = LOAD(q - 3 * VEC), x0 = LOAD(q - 4 * VEC);
+        STORE_ALIGNED(p - VEC, x3);
+        STORE_ALIGNED(p - 2 * VEC, x2);
+        STORE_ALIGNED(p - 3 * VEC, x1);
+        STORE_ALIGNED(p - 4 * VEC, x0);
+        p -= 4 * VEC;
+        q -= 4 * VEC;
+    }
+    STORE(d, h0);
+    STORE(d + VEC, h1);
+    STORE(d + 2 * VEC, h2);
+    STORE(d + 3 * VEC, h3);
+    STORE(end - VEC, tail);
+}
+
+static void *vec_move(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    if (n <= 2 * VEC)
+        move_le2(d, s, n);
+    else if (n <= 8 * VEC)
+        move_le8(d, s, n);
+    else if ((uintptr_t)d - (uintptr_t)s < n)
+        move_backward(d, s, n); /* d lies inside [s, s+n): a forward loop would clobber s */
+    else
+        move_forward(d, s, n, 0);
+    return dst;
+}
+
+static void *vec_move_nt(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    /* Streaming only pays for whole lines, and only when the ranges are
+     * apart: the stores are weakly ordered against the loads. */
+    if (n <= 8 * VEC || (uintptr_t)d - (uintptr_t)s < n || (uintptr_t)s - (uintptr_t)d < n)
+        return vec_move(dst, src, n);
+    move_forward(d, s, n, 1);
+    return dst;
+}
+
+static inline __attribute__((always_inline)) void set_large(unsigned char *d, vec v, size_t n,
+                                                           int stream)
+{
+    unsigned char *end = d + n;
+    STORE(d, v);
+    unsigned char *p = d + (VEC - ((uintptr_t)d & (VEC - 1)));
+    unsigned char *stop = end - 4 * VEC;
+    while (p < stop) {
+        if (stream) {
+            VEC_STREAM(p, v);
+            VEC_STREAM(p + VEC, v);
+            VEC_STREAM(p + 2 * VEC, v);
+            VEC_STREAM(p + 3 * VEC, v);
+        } else {
+            STORE_ALIGNED(p, v);
+            STORE_ALIGNED(p + VEC, v);
+            STORE_ALIGNED(p + 2 * VEC, v);
+            STORE_ALIGNED(p + 3 * VEC, v);
+        }
+        p += 4 * VEC;
+    }
+    if (stream)
+        __builtin_ia32_sfence();
+    VMOPT__SET2(vecu, end - 4 * VEC, v, 2 * VEC);
+    VMOPT__SET2(vecu, end - 2 * VEC, v, 2 * VEC);
+}
+
+static inline __attribute__((always_inline)) void *vec_set_any(void *dst, int c, size_t n, int stream)
+{
+    unsigned char *d = dst;
+
+    if (n <= 16) {
+        vmopt__set_le16(d, c, n);
+        return dst;
+    }
+#if VEC >= 32
+    if (n <= 32) {
+        VMOPT__SET2(vmopt__v16u, d, (vmopt__v16){0} + (unsigned char)c, n);
+        return dst;
+    }
+#endif
+#if VEC >= 64
+    if (n <= 64) {
+        VMOPT__SET2(vmopt__v32u, d, (vmopt__v32){0} + (unsigned char)c, n);
+        return dst;
+    }
+#endif
+    vec v = (vec){0} + (unsigned char)c;
+    if (n <= 2 * VEC) {
+        VMOPT__SET2(vecu, d, v, n);
+    } else if (n <= 4 * VEC) {
+        VMOPT__SET2(vecu, d, v, 2 * VEC);
+        VMOPT__SET2(vecu, d + n - 2 * VEC, v, 2 * VEC);
+    } else if (n <= 8 * VEC) {
+        VMOPT__SET2(vecu, d, v, 2 * VEC);
+        VMOPT__SET2(vecu, d + 2 * VEC, v, 2 * VEC);
+        VMOPT__SET2(vecu, d + n - 4 * VEC, v, 2 * VEC);
+        VMOPT__SET2(vecu, d + n - 2 * VEC, v, 2 * VEC);
+    } else {
+        set_large(d, v, n, stream);
+    }
+    return dst;
+}
+
+static void *vec_set(void *dst, int c, size_t n)
+{
+    return vec_set_any(dst, c, n, 0);
+}
+
+static void *vec_set_nt(void *dst, int c, size_t n)
+{
+    return vec_set_any(dst, c, n, 1);
+}
+
+const vmopt__mem_kernels VEC_TABLE = {
+    .name = VEC_NAME,
+    .requires = VEC_REQUIRES,
+    .move = vec_move,
+    .set = vec_set,
+    .move_nt = vec_move_nt,
+    .set_nt = vec_set_nt,
+};

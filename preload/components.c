@@ -1,0 +1,19 @@
+/* The probe components of the preload library, which starts in every
+ * process of a host: nothing that maps another shared library or runs
+ * CPUID.  The ISA comes from glibc's own detection and the caches from
+ * sysfs; hwloc, PAPI and cpu_features are for libvmopt and the tool. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "tuner/probe.h"
+
+const vmopt__probe *const vmopt__probe_components[] = {
+#ifdef __x86_64__
+    &vmopt__probe_isa_glibc,
+#endif
+    &vmopt__probe_isa_baseline,
+    &vmopt__probe_topology_sysfs,
+    &vmopt__probe_counters_none,
+    NULL,
+};

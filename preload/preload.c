@@ -1,0 +1,50 @@
+/* Start-up of the preload library: one constructor that tunes the table
+ * the interposed functions use.  Until it has run they use the baseline;
+ * the probe and the profile parser call memcpy and malloc themselves and
+ * get the baseline too, so nothing recurses into an unfinished probe.
+ *
+ * The start-up probes only what costs no shared library and no CPUID
+ * (preload/components.c): the ISA glibc has already detected and the cache
+ * sizes in sysfs. */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+
+#include "dispatch/dispatch.h"
+#include "lib/internal.h"
+#include "lib/options.h"
+
+static void pass_to_libc(void)
+{
+    vmopt__move_fn move = (vmopt__move_fn)dlsym(RTLD_NEXT, "memmove");
+    vmopt__set_fn set = (vmopt__set_fn)dlsym(RTLD_NEXT, "memset");
+    vmopt__mem_table t;
+
+    if (!move || !set) {
+        vmopt__log(VMOPT__LOG_ERROR, "VMOPT_DISABLE=1: the C library's memmove/memset not found (%s)",
+                   dlerror());
+        return;
+    }
+    vmopt__mem_table_passthrough(&t, move, set, "C library");
+    vmopt__mem_publish(&t);
+}
+
+__attribute__((constructor)) static void vmopt_preload_start(void)
+{
+    int saved_errno = errno;
+
+    if (vmopt__option_long(VMOPT__O_DISABLE, 0) == 1) {
+        pass_to_libc();
+        /* Still show what would have been chosen when asked to. */
+        if (vmopt__option_string(VMOPT__O_DUMP) == NULL) {
+            errno = saved_errno;
+            return;
+        }
+    }
+    vmopt_options opts = VMOPT_OPTIONS_INIT;
+    opts.probe = VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY;
+    if (vmopt_autotune(&opts) < 0)
+        vmopt__log(VMOPT__LOG_WARN, "preload: %s; staying on the baseline", vmopt_errmsg());
+    errno = saved_errno;
+}

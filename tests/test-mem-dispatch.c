@@ -1,0 +1,242 @@
+/* The exported primitives (vmopt_memcpy, ...) through the live table:
+ * correct on the baseline before any tuning, correct with every supported
+ * vector kernel when the thresholds are low enough that the loop, rep movsb
+ * and non-temporal paths all run in the sweep, tables built from plans
+ * never ask for what the machine lacks, and a table swapped while threads
+ * copy never shows them a wrong byte. */
+#include <pthread.h>
+
+#include "dispatch/dispatch.h"
+#include "lib/plan.h"
+#include "lib/options.h"
+#include "profiles/profile.h"
+#include "tests/memcheck.h"
+#include "tests/testutil.h"
+
+static const memcheck_fns api = {"vmopt_memmove", vmopt_memmove, vmopt_memset, 1};
+
+static void sweep(const size_t *thresholds)
+{
+    assert_int_equal(memcheck_copy(&api, thresholds), 0);
+    assert_int_equal(memcheck_set(&api, thresholds), 0);
+    assert_int_equal(memcheck_overlap(&api), 0);
+    assert_int_equal(memcheck_guard(&api), 0);
+}
+
+static void test_baseline_before_tuning(void **state)
+{
+    assert_ptr_equal(atomic_load(&vmopt__mem_live), &vmopt__mem_baseline);
+    sweep(NULL);
+}
+
+static void test_entry_points(void **state)
+{
+    unsigned char a[300], b[300];
+    for (int i = 0; i < 300; i++)
+        a[i] = (unsigned char)i;
+    for (size_t n = 0; n < 300; n += 7) {
+        assert_ptr_equal(vmopt_mempcpy(b, a, n), b + n);
+        assert_memory_equal(a, b, n);
+        assert_ptr_equal(vmopt_memcpy(b, a, n), b);
+        assert_ptr_equal(vmopt_memset(b, 0x33, n), b);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(b[i], 0x33);
+    }
+}
+
+/* A plan for a synthetic machine, resolved from the default profile. */
+static struct vmopt_plan *plan_for(vmopt_machine *m)
+{
+    vmopt_profile *p;
+    struct vmopt_plan *plan = calloc(1, sizeof *plan);
+    vmopt__overrides ov = VMOPT__OVERRIDES_NONE;
+    assert_int_equal(vmopt_profile_load(&p, "default"), 0);
+    assert_int_equal(vmopt__plan_resolve(plan, m, p, &ov), 0);
+    vmopt_profile_free(p);
+    return plan;
+}
+
+static void test_every_kernel_every_path(void **state)
+{
+    vmopt_machine *host;
+    assert_int_equal(vmopt_machine_probe(&host, VMOPT_PROBE_ISA), 0);
+    struct vmopt_plan *plan = plan_for(host);
+    static const int widths[] = {VMOPT__SIMD_GENERIC, VMOPT__SIMD_SSE2, VMOPT__SIMD_AVX2,
+                                 VMOPT__SIMD_AVX512};
+    int tested = 0;
+
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        for (size_t inl = 16; inl <= VMOPT__INLINE_LIMIT; inl *= 2) {
+            vmopt__mem_table t;
+            plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)widths[w];
+            plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = inl;
+            plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN] = 3000;
+            plan->v[VMOPT__K_MEMCPY_REP_STOSB_MIN] = 2000;
+            plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN] = 70000;
+            vmopt__mem_table_from_plan(&t, plan, host);
+            if (strcmp(t.vec_name, vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[widths[w]]) != 0)
+                continue; /* this CPU lacks it: the table fell back, tested on its own */
+            assert_ptr_not_equal(vmopt__mem_publish(&t), NULL);
+            assert_int_equal(atomic_load(&vmopt__mem_live)->inline_max, inl);
+            const size_t thresholds[] = {3000, 2000, 70000, 0};
+            sweep(thresholds);
+            tested++;
+        }
+    }
+    assert_true(tested >= 4); /* generic and sse2 exist on every x86-64 */
+    free(plan);
+    vmopt_machine_free(host);
+}
+
+static void test_table_never_exceeds_machine(void **state)
+{
+    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2,avx,avx2");
+    struct vmopt_plan *plan = plan_for(m);
+    vmopt__mem_table t;
+
+    plan->v[VMOPT__K_MEMCPY_SIMD] = VMOPT__SIMD_AVX512; /* as a hand-edited plan might */
+    vmopt__mem_table_from_plan(&t, plan, m);
+    assert_string_equal(t.vec_name, "avx2");
+    /* No erms: the resolver never asks for rep movsb, and 0 means never. */
+    assert_int_equal(plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN], 0);
+    assert_true(t.rep_movsb_min == SIZE_MAX);
+    assert_true(t.nontemporal_min == (size_t)plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
+    free(plan);
+    vmopt_machine_free(m);
+
+    m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2");
+    plan = plan_for(m);
+    vmopt__mem_table_from_plan(&t, plan, m);
+    assert_string_equal(t.vec_name, "sse2");
+    free(plan);
+    vmopt_machine_free(m);
+}
+
+static void test_publish_reuses_tables(void **state)
+{
+    vmopt__mem_table t = vmopt__mem_baseline;
+    t.inline_max = 32;
+    const vmopt__mem_table *a = vmopt__mem_publish(&t);
+    t.inline_max = 64;
+    const vmopt__mem_table *b = vmopt__mem_publish(&t);
+    t.inline_max = 32;
+    const vmopt__mem_table *c = vmopt__mem_publish(&t);
+    assert_ptr_not_equal(a, b);
+    assert_ptr_equal(a, c);
+    assert_ptr_equal(atomic_load(&vmopt__mem_live), c);
+}
+
+static void test_autotune_installs_plan(void **state)
+{
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    vmopt_plan *plan = vmopt_current_plan();
+    const char *simd = plan_text(plan, "memcpy.simd", NULL);
+    const vmopt__mem_table *live = atomic_load(&vmopt__mem_live);
+    assert_string_equal(live->vec_name, simd);
+    assert_int_equal(live->inline_max, plan_value(plan, "memcpy.inline_max"));
+    vmopt_plan_free(plan);
+
+    setenv("VMOPT_SIMD", "sse2", 1);
+    vmopt__options_reset();
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    assert_string_equal(atomic_load(&vmopt__mem_live)->vec_name, "sse2");
+    unsetenv("VMOPT_SIMD");
+    vmopt__options_reset();
+}
+
+static void test_dump_shows_live_table(void **state)
+{
+    vmopt__mem_table t = vmopt__mem_baseline;
+    t.nt_name = "sse2";
+    t.rep_movsb_min = 4096;
+    t.rep_stosb_min = 8192;
+    t.nontemporal_min = 1 << 20;
+    vmopt__mem_publish(&t);
+
+    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2");
+    struct vmopt_plan *plan = plan_for(m);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(vmopt_plan_dump(f, m, plan, VMOPT_DUMP_LIVE), 0);
+    fclose(f);
+    assert_contains(text, "[dispatch]");
+    assert_contains(text, "memcpy           = inline, 16-byte vectors up to 128 B; sse2 loop from 129 B; "
+                          "rep movsb from 4 KiB; sse2 non-temporal from 1 MiB\n");
+    assert_contains(text, "memset           = inline, 16-byte vectors up to 128 B; sse2 loop from 129 B; "
+                          "rep stosb from 8 KiB; sse2 non-temporal from 1 MiB\n");
+    free(text);
+
+    f = open_memstream(&text, &len);
+    assert_int_equal(vmopt_plan_dump(f, m, plan, VMOPT_DUMP_LIVE | VMOPT_DUMP_JSON), 0);
+    fclose(f);
+    assert_contains(text, "\"dispatch\": {\"memcpy\": [{\"min\": 0, \"max\": 128, \"kernel\": \"inline");
+    assert_contains(text, "{\"min\": 4096, \"max\": 1048575, \"kernel\": \"rep movsb\"}");
+    free(text);
+    free(plan);
+    vmopt_machine_free(m);
+}
+
+/* Threads copy and check while the main thread swaps tables. */
+static atomic_int stop;
+
+static void *copier(void *arg)
+{
+    size_t seed = (size_t)arg, bad = 0;
+    unsigned char *src = malloc(1 << 17), *dst = malloc(1 << 17);
+    for (size_t i = 0; i < (1 << 17); i++)
+        src[i] = (unsigned char)(i * 7 + seed);
+    for (size_t round = 0; !atomic_load(&stop); round++) {
+        size_t n = (round * 2654435761u + seed) % (1 << 17);
+        vmopt_memset(dst, 0, n);
+        vmopt_memcpy(dst, src, n);
+        if (memcmp(dst, src, n) != 0)
+            bad++;
+    }
+    free(src);
+    free(dst);
+    return (void *)bad;
+}
+
+static void test_swap_while_copying(void **state)
+{
+    vmopt_machine *host;
+    assert_int_equal(vmopt_machine_probe(&host, VMOPT_PROBE_ISA), 0);
+    struct vmopt_plan *plan = plan_for(host);
+    vmopt__mem_table t[3];
+    for (int i = 0; i < 3; i++) {
+        plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)(i + 1);
+        plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN] = 1000u << i;
+        plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN] = 30000u << i;
+        vmopt__mem_table_from_plan(&t[i], plan, host);
+    }
+    pthread_t th[3];
+    atomic_store(&stop, 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, copier, (void *)i), 0);
+    for (int i = 0; i < 20000; i++)
+        vmopt__mem_publish(&t[i % 3]);
+    atomic_store(&stop, 1);
+    for (size_t i = 0; i < 3; i++) {
+        void *bad;
+        pthread_join(th[i], &bad);
+        assert_int_equal((size_t)bad, 0);
+    }
+    free(plan);
+    vmopt_machine_free(host);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_baseline_before_tuning),
+        cmocka_unit_test(test_entry_points),
+        cmocka_unit_test(test_every_kernel_every_path),
+        cmocka_unit_test(test_table_never_exceeds_machine),
+        cmocka_unit_test(test_publish_reuses_tables),
+        cmocka_unit_test(test_autotune_installs_plan),
+        cmocka_unit_test(test_dump_shows_live_table),
+        cmocka_unit_test(test_swap_while_copying),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,81 @@
+/* One kernel variant (VARIANT, set by the build: generic, sse2, avx2,
+ * avx512, erms) against the byte-loop oracle of memcheck.h, whether or not
+ * the dispatcher would pick it here.  A variant this CPU lacks is skipped
+ * (exit 77), never passed. */
+#include "lib/mem/mem.h"
+#include "tests/memcheck.h"
+#include "tests/testutil.h"
+
+#ifndef VARIANT
+#error "build with -DVARIANT=\"name\""
+#endif
+
+static const vmopt__mem_kernels *k;
+
+static void test_move(void **state)
+{
+    memcheck_fns f = {k->name, k->move, k->set, 1};
+    assert_int_equal(memcheck_copy(&f, NULL), 0);
+}
+
+static void test_move_overlap(void **state)
+{
+    memcheck_fns f = {k->name, k->move, k->set, 1};
+    assert_int_equal(memcheck_overlap(&f), 0);
+}
+
+static void test_set(void **state)
+{
+    memcheck_fns f = {k->name, k->move, k->set, 1};
+    assert_int_equal(memcheck_set(&f, NULL), 0);
+}
+
+static void test_guard_pages(void **state)
+{
+    memcheck_fns f = {k->name, k->move, k->set, 1};
+    assert_int_equal(memcheck_guard(&f), 0);
+}
+
+static void test_nontemporal(void **state)
+{
+    if (!k->move_nt || !k->set_nt) {
+        assert_null(k->move_nt);
+        assert_null(k->set_nt);
+        skip();
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s non-temporal", k->name);
+    memcheck_fns f = {name, k->move_nt, k->set_nt, 1};
+    assert_int_equal(memcheck_copy(&f, NULL), 0);
+    assert_int_equal(memcheck_set(&f, NULL), 0);
+    assert_int_equal(memcheck_overlap(&f), 0);
+    assert_int_equal(memcheck_guard(&f), 0);
+}
+
+int main(void)
+{
+    for (const vmopt__mem_kernels *const *v = vmopt__mem_variants; *v; v++)
+        if (strcmp((*v)->name, VARIANT) == 0)
+            k = *v;
+    if (!k) {
+        printf("variant %s is not built for this architecture\n", VARIANT);
+        return 77;
+    }
+    vmopt_machine *m;
+    if (vmopt_machine_probe(&m, VMOPT_PROBE_ISA) < 0)
+        return 1;
+    for (int f = 0; f < VMOPT__FEAT_COUNT; f++)
+        if ((k->requires & (1u << f)) && !vmopt__has(m, (vmopt__feature)f)) {
+            printf("this CPU lacks %s: variant %s skipped\n", vmopt_feature_name(f), VARIANT);
+            vmopt_machine_free(m);
+            return 77;
+        }
+    vmopt_machine_free(m);
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_move),        cmocka_unit_test(test_move_overlap),
+        cmocka_unit_test(test_set),         cmocka_unit_test(test_guard_pages),
+        cmocka_unit_test(test_nontemporal),
+    };
+    return cmocka_run_group_tests_name(VARIANT, tests, NULL, NULL);
+}
