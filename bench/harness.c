@@ -62,6 +62,14 @@ static void unit(double ns, char *buf, size_t len)
         snprintf(buf, len, "%.2f ns", ns);
 }
 
+void bench_per_op(bench_result *r, unsigned long ops)
+{
+    r->median_ns /= (double)ops;
+    r->p10_ns /= (double)ops;
+    r->p90_ns /= (double)ops;
+    r->calls_per_sample *= ops;
+}
+
 void bench_report(const bench_result *r, const bench_result *reference)
 {
     char med[32], lo[32], hi[32];
@@ -72,7 +80,11 @@ void bench_report(const bench_result *r, const bench_result *reference)
     if (reference)
         printf("  %.2fx %s", r->median_ns / reference->median_ns, reference->name);
     putchar('\n');
+    bench_record(r, reference);
+}
 
+void bench_record(const bench_result *r, const bench_result *reference)
+{
     const char *path = getenv("VMOPT_BENCH_JSON");
     FILE *f = fopen(path ? path : "bench/results.jsonl", "a");
     if (!f)
@@ -80,6 +92,9 @@ void bench_report(const bench_result *r, const bench_result *reference)
     fprintf(f, "{\"group\": \"%s\", \"name\": \"%s\", \"median_ns\": %.3f, \"p10_ns\": %.3f, "
                "\"p90_ns\": %.3f, \"samples\": %u, \"calls_per_sample\": %lu",
             r->group, r->name, r->median_ns, r->p10_ns, r->p90_ns, r->samples, r->calls_per_sample);
+    if (r->bytes > 0)
+        fprintf(f, ", \"bytes\": %.0f, \"gib_s\": %.3f", r->bytes,
+                r->bytes / r->median_ns * 1e9 / (1024.0 * 1024 * 1024));
     if (reference)
         fprintf(f, ", \"reference\": \"%s\", \"ratio\": %.4f", reference->name,
                 r->median_ns / reference->median_ns);

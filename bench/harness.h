@@ -15,12 +15,19 @@ typedef struct {
     double p10_ns, p90_ns;
     unsigned samples;
     unsigned long calls_per_sample;
+    double bytes; /* per call, for throughput; 0 when not a byte-moving benchmark */
 } bench_result;
 
 /* Times fn: warms up, sizes each sample to about sample_ms, takes samples,
  * and reports per-call median and 10th/90th percentiles. */
 bench_result bench_measure(const char *group, const char *name, bench_fn fn, void *arg,
                            unsigned samples, double sample_ms);
+
+/* Divides the times by the operations one call of fn performs. */
+void bench_per_op(bench_result *r, unsigned long ops);
+
+/* Appends the JSON line only (for benchmarks that print their own table). */
+void bench_record(const bench_result *r, const bench_result *reference);
 
 /* Prints one row (and its ratio to reference, when given) and appends the
  * JSON line.  ratio > 1 means this is slower than the reference. */

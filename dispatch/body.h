@@ -35,6 +35,9 @@ static inline __attribute__((always_inline)) void *vmopt__move_body(void *dst, c
             vmopt__move_le128_v16(d, s, n);
         return dst;
     }
+    /* Most sizes past the inline ones go to the vector loop: one compare. */
+    if (VMOPT__LIKELY(n < t->move_special_min))
+        return t->move(dst, src, n);
     /* The string and streaming kernels are forward-only: a destination
      * inside the source goes to the vector loop, which copies backward. */
     if ((uintptr_t)d - (uintptr_t)s >= n) {
@@ -57,6 +60,8 @@ static inline __attribute__((always_inline)) void *vmopt__set_body(void *dst, in
             vmopt__set_le128_v16(dst, c, n);
         return dst;
     }
+    if (VMOPT__LIKELY(n < t->set_special_min))
+        return t->set(dst, c, n);
     if (n >= t->nontemporal_min)
         return t->set_nt(dst, c, n);
     if (n >= t->rep_stosb_min)

@@ -26,6 +26,9 @@ typedef struct {
     size_t rep_movsb_min;   /* SIZE_MAX: never */
     size_t rep_stosb_min;   /* SIZE_MAX: never */
     size_t nontemporal_min; /* SIZE_MAX: never; copies and sets alike */
+    size_t move_special_min; /* min(rep_movsb_min, nontemporal_min): below it, one
+                                compare sends a copy to the vector loop */
+    size_t set_special_min;  /* min(rep_stosb_min, nontemporal_min) */
     vmopt__move_fn move, move_rep, move_nt;
     vmopt__set_fn set, set_rep, set_nt;
     const char *vec_name, *rep_name, *nt_name, *inline_name;
@@ -38,6 +41,8 @@ extern const vmopt__mem_table vmopt__mem_baseline;
  * lacks is never chosen: the widest one it has takes its place. */
 void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *plan,
                                 const struct vmopt_machine *m);
+/* Fills the fields derived from the others; every builder calls it last. */
+void vmopt__mem_table_finish(vmopt__mem_table *t);
 /* A table that hands every call to the given functions (the C library's). */
 void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmopt__set_fn set,
                                   const char *name);

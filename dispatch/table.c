@@ -33,6 +33,8 @@ const vmopt__mem_table vmopt__mem_baseline = {
     .rep_movsb_min = SIZE_MAX,
     .rep_stosb_min = SIZE_MAX,
     .nontemporal_min = SIZE_MAX,
+    .move_special_min = SIZE_MAX,
+    .set_special_min = SIZE_MAX,
     .move = baseline_move,
     .move_rep = baseline_move,
     .move_nt = baseline_move,
@@ -86,6 +88,12 @@ static const vmopt__mem_kernels *vector_kernels(int simd, const struct vmopt_mac
 #endif
 }
 
+void vmopt__mem_table_finish(vmopt__mem_table *t)
+{
+    t->move_special_min = t->rep_movsb_min < t->nontemporal_min ? t->rep_movsb_min : t->nontemporal_min;
+    t->set_special_min = t->rep_stosb_min < t->nontemporal_min ? t->rep_stosb_min : t->nontemporal_min;
+}
+
 static size_t threshold(uint64_t v)
 {
     return v == 0 || v > SIZE_MAX ? SIZE_MAX : (size_t)v;
@@ -123,6 +131,7 @@ void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *pl
         t->set_nt = vec->set_nt;
         t->nt_name = vec->name;
     }
+    vmopt__mem_table_finish(t);
 }
 
 void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmopt__set_fn set,
@@ -134,6 +143,7 @@ void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmop
     t->move = t->move_rep = t->move_nt = move;
     t->set = t->set_rep = t->set_nt = set;
     t->vec_name = t->rep_name = t->nt_name = t->inline_name = name;
+    vmopt__mem_table_finish(t);
 }
 
 /* Published tables, kept for ever and reused when the same table comes

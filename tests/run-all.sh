@@ -67,16 +67,18 @@ else failed=$((failed + 1)); failed_names="$failed_names minimal:configure"; fi
 # 3. AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer target
 if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 check_in asan _build/asan
-    fuzz() {
-        make -C _build/asan -j"$jobs" tests/fuzz-profile > /dev/null || return 1
-        rm -rf _build/corpus && cp -r tests/corpus _build/corpus
-        _build/asan/tests/fuzz-profile -max_total_time="$fuzz_seconds" -timeout=10 \
-            -print_final_stats=1 _build/corpus > _build/fuzz.out 2>&1
+    fuzz() { # target, seed corpus (or empty)
+        make -C _build/asan -j"$jobs" "tests/$1" > /dev/null || return 1
+        rm -rf "_build/corpus-$1" && mkdir -p "_build/corpus-$1"
+        [ -z "$2" ] || cp -r "$2"/. "_build/corpus-$1"
+        "_build/asan/tests/$1" -max_total_time="$fuzz_seconds" -timeout=10 \
+            -print_final_stats=1 "_build/corpus-$1" > "_build/$1.out" 2>&1
         rc=$?
-        grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' _build/fuzz.out
+        grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' "_build/$1.out"
         return $rc
     }
-    step "fuzz-profile (${fuzz_seconds}s, ASan+UBSan)" fuzz
+    step "fuzz-profile (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-profile tests/corpus
+    step "fuzz-mem: every kernel against the oracle (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-mem ""
 else failed=$((failed + 1)); failed_names="$failed_names asan:configure"; fi
 
 # 4. the distribution builds, installs and passes its tests from a tarball

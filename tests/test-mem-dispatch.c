@@ -151,6 +151,7 @@ static void test_dump_shows_live_table(void **state)
     t.rep_movsb_min = 4096;
     t.rep_stosb_min = 8192;
     t.nontemporal_min = 1 << 20;
+    vmopt__mem_table_finish(&t);
     vmopt__mem_publish(&t);
 
     vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2");

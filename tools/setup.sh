@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 
 pkgs="build-essential autoconf automake libtool pkg-config libcpu-features-dev libhwloc-dev
       libpapi-dev libinih-dev"
-[ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev"
+# The preload test runs real programs: sqlite3, git, lua5.4 and a subset of
+# CPython's own test suite.
+[ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev \
+	sqlite3 git lua5.4 libpython3.11-testsuite"
 
 missing=
 for p in $pkgs; do

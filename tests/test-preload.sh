@@ -1,0 +1,50 @@
+#!/bin/sh
+# The preload library in real processes: what it exports and maps, what
+# VMOPT_DUMP and VMOPT_DISABLE do, the fortified entry points, and a stress
+# run of threads, forks and signals.  (Real programs: test-preload-*.sh.)
+set -u
+. "$top_srcdir/tests/preload-lib.sh"
+
+# ---- what it exports and what it maps -------------------------------------
+nm -D --defined-only "$lib" | awk '{print $3}' | sort > "$work/exports"
+printf '%s\n' __memcpy_chk __memmove_chk __mempcpy __mempcpy_chk __memset_chk memcpy memmove \
+    mempcpy memset | sort > "$work/want"
+cmp -s "$work/exports" "$work/want" && ok "exports exactly the interposed functions" \
+    || no "exports: $(tr '\n' ' ' < "$work/exports")"
+if ldd "$lib" | grep -E 'hwloc|papi|inih|cpu_features' > "$work/ldd"; then
+    no "maps more than libc: $(cat "$work/ldd")"
+else
+    ok "maps no library beyond the C library"
+fi
+
+# ---- interposition, dump, disable ----------------------------------------
+LD_PRELOAD="$lib" "$stress" check-interposed > "$work/out" 2>&1 \
+    && ok "memcpy resolves to the preload" || no "memcpy not interposed: $(cat "$work/out")"
+LD_PRELOAD="$lib" VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
+simd=$(sed -n 's/^simd *= \([a-z0-9]*\).*/\1/p' "$work/dump")
+grep -q "^memcpy *= inline, 16-byte vectors up to 128 B; $simd loop from 129 B" "$work/dump" \
+    && ok "VMOPT_DUMP shows the live table ($simd)" || no "VMOPT_DUMP: $(tail -3 "$work/dump")"
+LD_PRELOAD="$lib" VMOPT_SIMD=sse2 VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
+grep -q "^memcpy *= inline, 16-byte vectors up to 128 B; sse2 loop from 129 B" "$work/dump" \
+    && ok "VMOPT_SIMD=sse2 goes live" || no "VMOPT_SIMD=sse2: $(tail -3 "$work/dump")"
+LD_PRELOAD="$lib" VMOPT_DISABLE=1 VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
+grep -q "^memcpy *= C library at every size" "$work/dump" \
+    && ok "VMOPT_DISABLE=1 hands every call to the C library" || no "VMOPT_DISABLE: $(tail -3 "$work/dump")"
+LD_PRELOAD="$lib" VMOPT_PROFILE=no-such-profile /bin/echo still-runs > "$work/out" 2> "$work/err"
+grep -q still-runs "$work/out" && grep -q "VMOPT_PROFILE=no-such-profile" "$work/err" \
+    && ok "a bad VMOPT_PROFILE is reported and the program runs" || no "bad VMOPT_PROFILE: $(cat "$work/err")"
+
+# ---- fortified entry points abort on overflow, as glibc's do ----------------
+LD_PRELOAD="$lib" "$stress" chk-overflow > /dev/null 2> "$work/err"
+rc=$?
+[ $rc -ge 128 ] && grep -q "buffer overflow detected" "$work/err" \
+    && ok "__memcpy_chk aborts on overflow" || no "__memcpy_chk: exit $rc, $(cat "$work/err")"
+
+# ---- threads, forks, signals ----------------------------------------------
+if LD_PRELOAD="$lib" "$stress" 3 > "$work/out" 2>&1; then
+    ok "$(cat "$work/out")"
+else
+    no "stress: $(cat "$work/out")"
+fi
+
+finish
