@@ -1,7 +1,8 @@
 /* The probe components of the preload library, which starts in every
  * process of a host: nothing that maps another shared library or runs
- * CPUID.  The ISA comes from glibc's own detection and the caches from
- * sysfs; hwloc, PAPI and cpu_features are for libvmopt and the tool. */
+ * CPUID.  The ISA comes from glibc's own detection and the L2 and L3 sizes
+ * from four sysfs reads; hwloc, PAPI and cpu_features are for libvmopt and
+ * the tool. */
 #include "config.h"
 
 #include <stddef.h>
@@ -13,7 +14,7 @@ const vmopt__probe *const vmopt__probe_components[] = {
     &vmopt__probe_isa_glibc,
 #endif
     &vmopt__probe_isa_baseline,
-    &vmopt__probe_topology_sysfs,
+    &vmopt__probe_caches_sysfs,
     &vmopt__probe_counters_none,
     NULL,
 };

@@ -34,7 +34,8 @@ static void test_no_l3(void **state)
                                   "sse2,avx,avx2,erms", "default", NULL);
     ASSERT_KEY(plan, "memcpy.simd", "avx2", "avx2");
     ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "16-byte vectors in the exported function");
-    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "512 KiB", "L2 512 KiB");
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "avx2 loop matches or beats rep movsb");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "512 KiB", "L2 512 KiB");
     /* No L3: the last level is L2, and the reason says so. */
     ASSERT_KEY(plan, "memcpy.nontemporal_min", "384 KiB", "L2 512 KiB");
     ASSERT_KEY(plan, "tlb.max_entries", "8192", "L2 512 KiB");
@@ -51,7 +52,8 @@ static void test_two_sockets_large_l3(void **state)
     ASSERT_KEY(plan, "memcpy.simd", "avx512", "avx512f+bw+vl");
     ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "16-byte vectors");
     ASSERT_KEY(plan, "memcpy.nontemporal_min", "192 MiB", "L3 256 MiB");
-    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "1 MiB", "L2 1 MiB");
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "avx512 loop matches or beats");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "1 MiB", "L2 1 MiB");
     ASSERT_KEY(plan, "tlb.max_entries", "16384", "L2 1 MiB");
     ASSERT_KEY(plan, "pool.magazine", "64", "L1d 48 KiB");
     vmopt_plan_free(plan);

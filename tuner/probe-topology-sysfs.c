@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,17 @@
 #include "lib/internal.h"
 #include "tuner/probe.h"
 
+/* open, read, close: three system calls, where stdio makes five. */
 static int read_line(const char *path, char *buf, size_t len)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    char *ok = fgets(buf, (int)len, f);
-    fclose(f);
-    if (!ok)
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
         return -1;
+    buf[n] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     return 0;
 }
@@ -115,3 +118,29 @@ static int probe_sysfs(struct vmopt_machine *m)
 }
 
 const vmopt__probe vmopt__probe_topology_sysfs = {"sysfs", VMOPT_PROBE_TOPOLOGY, probe_sysfs};
+
+/* The preload library's start-up component: the L2 and L3 sizes only (what
+ * the copy thresholds need), from the two sysfs entries where Linux puts
+ * them on every x86 and Arm machine seen, in four reads.  Cores, NUMA nodes
+ * and huge pages stay unknown; the full probe is for libvmopt. */
+static int probe_caches(struct vmopt_machine *m)
+{
+    for (int i = 2; i <= 3; i++) {
+        char path[80], level[16], size[32];
+        uint64_t bytes;
+        const char *why;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        if (read_line(path, level, sizeof level) < 0)
+            continue;
+        int lv = atoi(level) - 1;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if (lv < VMOPT__L2 || lv >= VMOPT__CACHE_LEVELS || read_line(path, size, sizeof size) < 0 ||
+            vmopt__parse_size(size, &bytes, &why) < 0)
+            continue;
+        vmopt__set_fact(&m->cache_size[lv], bytes, VMOPT__SRC_SYSFS);
+    }
+    m->topology_probe = "sysfs-caches";
+    return 0;
+}
+
+const vmopt__probe vmopt__probe_caches_sysfs = {"sysfs-caches", VMOPT_PROBE_TOPOLOGY, probe_caches};

@@ -12,7 +12,8 @@
 
 /* sysconf's cache sizes come from glibc's own CPUID reading, which in a VM
  * may describe the host (a 320 MiB "L3" here where hwloc sees 32 MiB).  The
- * dump shows it beside the chosen number. */
+ * dump shows it beside the chosen number.  Each call runs CPUID again
+ * (a trap to the hypervisor in a VM), so the preload's cheap probe skips it. */
 static void second_opinion(struct vmopt_machine *m)
 {
     static const int names[VMOPT__CACHE_LEVELS] = {
@@ -57,7 +58,8 @@ VMOPT_EXTERN int vmopt_machine_probe(vmopt_machine **out, unsigned parts)
     run_part(m, VMOPT_PROBE_ISA);
     if (parts & VMOPT_PROBE_TOPOLOGY) {
         run_part(m, VMOPT_PROBE_TOPOLOGY);
-        second_opinion(m);
+        if (!m->topology_probe || strcmp(m->topology_probe, "sysfs-caches") != 0)
+            second_opinion(m);
     }
     if (parts & VMOPT_PROBE_COUNTERS)
         run_part(m, VMOPT_PROBE_COUNTERS);

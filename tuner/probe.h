@@ -24,6 +24,7 @@ extern const vmopt__probe vmopt__probe_isa_glibc;
 extern const vmopt__probe vmopt__probe_isa_baseline;
 extern const vmopt__probe vmopt__probe_topology_hwloc;
 extern const vmopt__probe vmopt__probe_topology_sysfs;
+extern const vmopt__probe vmopt__probe_caches_sysfs;
 extern const vmopt__probe vmopt__probe_counters_papi;
 extern const vmopt__probe vmopt__probe_counters_none;
 
