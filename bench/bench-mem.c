@@ -98,7 +98,8 @@ static void size_label(size_t n, char *buf, size_t len)
 
 static void table(op o)
 {
-    printf("\n%s: GiB/s (ns per call below 1 KiB), median of %u samples\n%-8s", op_names[o], samples,
+    printf("\n%s: GiB/s (ns per call below 1 KiB), median of %u interleaved samples\n%-8s",
+           op_names[o], samples,
            "size");
     for (int i = 0; i < ncands; i++)
         printf(" %12s", cands[i].name);
@@ -109,8 +110,12 @@ static void table(op o)
         char label[16], group[48], name[64];
         size_label(n, label, sizeof label);
         printf("%-8s", label);
-        double libc_ns = 0, vmopt_ns = 0;
-        bench_result ref = {0};
+        job jobs[16];
+        bench_fn fns[16];
+        void *args[16];
+        const char *names[16];
+        bench_result r[16];
+        snprintf(group, sizeof group, "mem/%s", op_names[o]);
         for (int i = 0; i < ncands; i++) {
             /* Source and destination 2 KiB apart modulo 4 KiB: at the same
              * offset, every load would wait on the store before it that
@@ -125,25 +130,25 @@ static void table(op o)
                 j.d = buf_a + (n < 64 ? n / 2 : 64 + 8);
             }
             j.reps = n >= 65536 ? 1 : 65536 / n;
-            snprintf(group, sizeof group, "mem/%s", op_names[o]);
-            snprintf(name, sizeof name, "%s %zu", cands[i].name, n);
-            bench_result r = bench_measure(group, name, run_job, &j, samples, n >= (1u << 20) ? 20 : 2);
-            bench_per_op(&r, j.reps);
-            r.group = group;
-            r.name = name;
-            r.bytes = (double)n;
-            if (i == 0)
-                ref = r;
-            bench_record(&r, i ? &ref : NULL);
-            if (n < 1024)
-                printf(" %9.2f ns", r.median_ns);
-            else
-                printf(" %12.1f", gib_s((double)n, r.median_ns));
-            if (i == 0)
-                libc_ns = r.median_ns;
-            if (i == 1)
-                vmopt_ns = r.median_ns;
+            jobs[i] = j;
+            fns[i] = run_job;
+            args[i] = &jobs[i];
+            names[i] = cands[i].name;
         }
+        bench_measure_many(group, names, fns, args, (unsigned)ncands, samples,
+                           n >= (1u << 20) ? 20 : 2, r);
+        for (int i = 0; i < ncands; i++) {
+            bench_per_op(&r[i], jobs[i].reps);
+            snprintf(name, sizeof name, "%s %zu", cands[i].name, n);
+            r[i].name = name;
+            r[i].bytes = (double)n;
+            bench_record(&r[i], i ? &r[0] : NULL);
+            if (n < 1024)
+                printf(" %9.2f ns", r[i].median_ns);
+            else
+                printf(" %12.1f", gib_s((double)n, r[i].median_ns));
+        }
+        double libc_ns = r[0].median_ns, vmopt_ns = r[1].median_ns;
         printf(" %8.2fx\n", libc_ns / vmopt_ns);
         fflush(stdout);
     }
@@ -196,14 +201,21 @@ static void mixed(void)
 {
     make_mix();
     printf("\nmixed sizes (50%% <= 16 B, 90%% <= 256 B, tail to 64 KiB): ns per call\n");
-    bench_result ref = {0};
+    bench_fn fns[16];
+    void *args[16];
+    const char *names[16];
+    bench_result r[16];
     for (int i = 0; i < ncands; i++) {
-        bench_result r = bench_measure("mem/mixed", cands[i].name, run_mix, &cands[i], 21, 5);
-        bench_per_op(&r, MIX);
-        bench_report(&r, i ? &ref : NULL);
-        if (i == 0)
-            ref = r;
+        fns[i] = run_mix;
+        args[i] = &cands[i];
+        names[i] = cands[i].name;
     }
+    bench_measure_many("mem/mixed", names, fns, args, (unsigned)ncands, 31, 5, r);
+    for (int i = 0; i < ncands; i++) {
+        bench_per_op(&r[i], MIX);
+        bench_report(&r[i], i ? &r[0] : NULL);
+    }
+    printf("vmopt / libc: %.2fx the C library's speed\n", r[0].median_ns / r[1].median_ns);
 }
 
 int main(void)

@@ -28,16 +28,20 @@ static double run(bench_fn fn, void *arg, unsigned long calls)
     return now_ns() - t0;
 }
 
+static unsigned long calibrate(bench_fn fn, void *arg, double sample_ms)
+{
+    unsigned long calls = 1;
+    /* Doubles the batch until one batch takes a tenth of a sample. */
+    while (run(fn, arg, calls) < sample_ms * 1e5 && calls < (1ul << 30))
+        calls *= 2;
+    return calls * 10;
+}
+
 bench_result bench_measure(const char *group, const char *name, bench_fn fn, void *arg,
                            unsigned samples, double sample_ms)
 {
     bench_result r = {.group = group, .name = name, .samples = samples};
-    unsigned long calls = 1;
-
-    /* Warm-up doubles the batch until one batch takes a tenth of a sample. */
-    while (run(fn, arg, calls) < sample_ms * 1e5 && calls < (1ul << 30))
-        calls *= 2;
-    calls = calls * 10;
+    unsigned long calls = calibrate(fn, arg, sample_ms);
     double *per_call = calloc(samples, sizeof *per_call);
     if (!per_call)
         abort();
@@ -50,6 +54,30 @@ bench_result bench_measure(const char *group, const char *name, bench_fn fn, voi
     r.calls_per_sample = calls;
     free(per_call);
     return r;
+}
+
+void bench_measure_many(const char *group, const char *const *names, bench_fn const *fns,
+                        void *const *args, unsigned n, unsigned samples, double sample_ms,
+                        bench_result *out)
+{
+    unsigned long *calls = calloc(n, sizeof *calls);
+    double *per_call = calloc((size_t)n * samples, sizeof *per_call);
+    if (!calls || !per_call)
+        abort();
+    for (unsigned i = 0; i < n; i++)
+        calls[i] = calibrate(fns[i], args[i], sample_ms);
+    for (unsigned s = 0; s < samples; s++)
+        for (unsigned i = 0; i < n; i++)
+            per_call[(size_t)i * samples + s] = run(fns[i], args[i], calls[i]) / (double)calls[i];
+    for (unsigned i = 0; i < n; i++) {
+        double *v = per_call + (size_t)i * samples;
+        qsort(v, samples, sizeof *v, cmp_double);
+        out[i] = (bench_result){.group = group, .name = names[i], .samples = samples,
+                                .median_ns = v[samples / 2], .p10_ns = v[samples / 10],
+                                .p90_ns = v[samples - 1 - samples / 10], .calls_per_sample = calls[i]};
+    }
+    free(calls);
+    free(per_call);
 }
 
 static void unit(double ns, char *buf, size_t len)

@@ -23,6 +23,13 @@ typedef struct {
 bench_result bench_measure(const char *group, const char *name, bench_fn fn, void *arg,
                            unsigned samples, double sample_ms);
 
+/* Times n candidates with their samples interleaved (one sample of each in
+ * turn), so that a machine that slows down or speeds up during the run
+ * moves them all alike and their ratios stay fair.  out[i] gets fns[i]. */
+void bench_measure_many(const char *group, const char *const *names, bench_fn const *fns,
+                        void *const *args, unsigned n, unsigned samples, double sample_ms,
+                        bench_result *out);
+
 /* Divides the times by the operations one call of fn performs. */
 void bench_per_op(bench_result *r, unsigned long ops);
 

@@ -20,6 +20,8 @@ fi
 # ---- interposition, dump, disable ----------------------------------------
 LD_PRELOAD="$lib" "$stress" check-interposed > "$work/out" 2>&1 \
     && ok "memcpy resolves to the preload" || no "memcpy not interposed: $(cat "$work/out")"
+LD_PRELOAD="$lib" "$stress" check-early > "$work/out" 2>&1 \
+    && ok "$(cat "$work/out")" || no "$(cat "$work/out")"
 LD_PRELOAD="$lib" VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
 simd=$(sed -n 's/^simd *= \([a-z0-9]*\).*/\1/p' "$work/dump")
 grep -q "^memcpy *= inline, 16-byte vectors up to 128 B; $simd loop from 129 B" "$work/dump" \
