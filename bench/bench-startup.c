@@ -70,24 +70,28 @@ int main(int argc, char **argv)
         {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"},
         {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"},
     };
-    bench_result bare = {0}, empty = {0};
-    printf("/bin/true, spawn to exit; ratio against bare, and vmopt's cost over an empty preload\n");
+    const char *names[5];
+    bench_fn fns[5];
+    void *args[5];
+    spawn_arg a[5];
+    unsigned n = 0;
+    printf("/bin/true, spawn to exit, samples interleaved; ratio against bare\n");
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         if (runs[i].path && access(runs[i].path, R_OK) != 0) {
             printf("skipped: %s (%s not installed)\n", runs[i].name, runs[i].path);
             continue;
         }
-        spawn_arg a;
-        make_env(&a, runs[i].path);
-        bench_result r = bench_measure("startup", runs[i].name, spawn_true, &a, 31, 20);
-        bench_report(&r, i ? &bare : NULL);
-        if (i == 0)
-            bare = r;
-        if (i == 1)
-            empty = r;
-        if (i == 2 && empty.median_ns > 0)
-            printf("           vmopt adds %.0f us over bare, %.0f us over an empty preload\n",
-                   (r.median_ns - bare.median_ns) / 1e3, (r.median_ns - empty.median_ns) / 1e3);
+        make_env(&a[n], runs[i].path);
+        names[n] = runs[i].name;
+        fns[n] = spawn_true;
+        args[n] = &a[n];
+        n++;
     }
+    bench_result r[5];
+    bench_measure_many("startup", names, fns, args, n, 31, 20, r);
+    for (unsigned i = 0; i < n; i++)
+        bench_report(&r[i], i ? &r[0] : NULL);
+    printf("vmopt preload adds %.0f us to /bin/true; an empty preload adds %.0f us\n",
+           (r[2].median_ns - r[0].median_ns) / 1e3, (r[1].median_ns - r[0].median_ns) / 1e3);
     return 0;
 }

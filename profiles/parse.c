@@ -33,7 +33,7 @@ typedef struct {
     int long_line;           /* first line longer than MAX_LINE, or 0 */
     int err;                 /* first error, with errline and the message set */
     int errline;
-    char includes[MAX_INCLUDES][PATH_MAX];
+    char includes[MAX_INCLUDES][MAX_LINE + 1]; /* a value fits in its line */
     int include_line[MAX_INCLUDES];
     int n_includes;
     int line_of[VMOPT__K_COUNT];
@@ -117,7 +117,7 @@ static int profile_key(parse_ctx *c, const char *name, const char *value)
             return error_at(c, VMOPT_EPARSE, "more than %d includes", MAX_INCLUDES);
         if (!*value || strlen(value) >= PATH_MAX)
             return error_at(c, VMOPT_EPARSE, "include needs a profile name or a file path");
-        vmopt__strlcpy(c->includes[c->n_includes], value, PATH_MAX);
+        vmopt__strlcpy(c->includes[c->n_includes], value, sizeof c->includes[0]);
         c->include_line[c->n_includes++] = c->line;
     } else {
         return error_at(c, VMOPT_EUNKNOWN, "unknown key '%s' in [profile] (known: name, description, workload, include)",
