@@ -2,7 +2,9 @@
  * API (vmopt_memcpy, ...) and the preload library (memcpy, ...).  Sizes up
  * to the table's inline_max are copied right here with overlapping 16-byte
  * loads and stores, no loop and no indirect call, so a small copy costs what
- * glibc's does; larger ones go through the live table.  Every path loads
+ * glibc's does; larger ones go through the live table.  Sizes up to 16 are
+ * copied before the table is read, so VMOPT_DISABLE's pass-through table
+ * (inline_max 0) sees every call above 16 bytes.  Every path loads
  * before it stores or picks the safe direction, so memcpy is memmove, as
  * glibc's is: a program that overlaps a memcpy behaves as it did. */
 #ifndef VMOPT_DISPATCH_BODY_H
@@ -20,14 +22,18 @@ static inline __attribute__((always_inline)) void *vmopt__move_body(void *dst, c
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+
+    /* Half the copies of a typical program are this small: two scalar moves,
+     * before even the table is read (one cycle less, measured). */
+    if (VMOPT__LIKELY(n <= 16)) {
+        vmopt__move_le16(d, s, n);
+        return dst;
+    }
     /* Acquire pairs with the release in vmopt__mem_publish; on x86 it is a
      * plain load. */
     const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
-
     if (VMOPT__LIKELY(n <= t->inline_max)) {
-        if (n <= 16)
-            vmopt__move_le16(d, s, n);
-        else if (n <= 32)
+        if (n <= 32)
             VMOPT__MOVE2(vmopt__v16u, d, s, n);
         else if (n <= 64)
             vmopt__move_le64_v16(d, s, n);
@@ -51,13 +57,13 @@ static inline __attribute__((always_inline)) void *vmopt__move_body(void *dst, c
 
 static inline __attribute__((always_inline)) void *vmopt__set_body(void *dst, int c, size_t n)
 {
+    if (VMOPT__LIKELY(n <= 16)) {
+        vmopt__set_le16(dst, c, n);
+        return dst;
+    }
     const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
-
     if (VMOPT__LIKELY(n <= t->inline_max)) {
-        if (n <= 16)
-            vmopt__set_le16(dst, c, n);
-        else
-            vmopt__set_le128_v16(dst, c, n);
+        vmopt__set_le128_v16(dst, c, n);
         return dst;
     }
     if (VMOPT__LIKELY(n < t->set_special_min))

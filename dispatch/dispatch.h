@@ -22,7 +22,7 @@
 #define VMOPT__INLINE_LIMIT 128
 
 typedef struct {
-    size_t inline_max;      /* <= VMOPT__INLINE_LIMIT; 0 passes every call on */
+    size_t inline_max;      /* 16 to VMOPT__INLINE_LIMIT; 0 passes every call above 16 B on */
     size_t rep_movsb_min;   /* SIZE_MAX: never */
     size_t rep_stosb_min;   /* SIZE_MAX: never */
     size_t nontemporal_min; /* SIZE_MAX: never; copies and sets alike */
