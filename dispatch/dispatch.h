@@ -49,6 +49,11 @@ void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmop
 /* Makes a copy of t live.  Copies are kept and reused, never freed.
  * Returns the live copy, or NULL (out of memory: the old table stays). */
 const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t);
+/* The lock vmopt__mem_publish takes, for whoever publishes from several
+ * threads to hold across fork (pthread_atfork), after its own locks: the
+ * tuner's runtime does. */
+void vmopt__mem_lock(void);
+void vmopt__mem_unlock(void);
 /* One line per primitive: which kernel serves which sizes. */
 void vmopt__mem_table_print(FILE *f, const vmopt__mem_table *t);
 void vmopt__mem_table_print_json(FILE *f, const vmopt__mem_table *t);

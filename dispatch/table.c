@@ -156,26 +156,18 @@ typedef struct published {
 static pthread_mutex_t publish_lock = PTHREAD_MUTEX_INITIALIZER;
 static published *tables;
 
-static void lock_before_fork(void)
+void vmopt__mem_lock(void)
 {
     pthread_mutex_lock(&publish_lock);
 }
 
-static void unlock_after_fork(void)
+void vmopt__mem_unlock(void)
 {
     pthread_mutex_unlock(&publish_lock);
 }
 
-static void register_fork_handlers(void)
-{
-    pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
-}
-
 const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, register_fork_handlers);
-
     pthread_mutex_lock(&publish_lock);
     published *p = tables;
     while (p && memcmp(&p->t, t, sizeof *t) != 0)

@@ -97,6 +97,8 @@ struct vmopt_machine {
     /* topology */
     vmopt__fact cache_size[VMOPT__CACHE_LEVELS];
     vmopt__fact cache_line[VMOPT__CACHE_LEVELS];
+    /* How many PUs share one instance of the cache (0: unknown). */
+    vmopt__fact cache_shared_by[VMOPT__CACHE_LEVELS];
     /* A second opinion on each cache size where another source disagrees. */
     vmopt__fact cache_size_alt[VMOPT__CACHE_LEVELS];
     vmopt__fact packages, cores, pus, numa_nodes;

@@ -67,9 +67,11 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
                     src(m->feature_src[i]));
     fputs("},\n  \"caches\": {", f);
     for (int l = 0; l < VMOPT__CACHE_LEVELS; l++) {
-        fprintf(f, "%s\"%s\": {\"size\": %" PRIu64 ", \"line\": %" PRIu64 ", \"source\": \"%s\"",
+        fprintf(f,
+                "%s\"%s\": {\"size\": %" PRIu64 ", \"line\": %" PRIu64 ", \"shared_by\": %" PRIu64
+                ", \"source\": \"%s\"",
                 l ? ", " : "", cache_keys[l], m->cache_size[l].value, m->cache_line[l].value,
-                src(m->cache_size[l].src));
+                m->cache_shared_by[l].value, src(m->cache_size[l].src));
         if (m->cache_size_alt[l].value)
             fprintf(f, ", \"other\": [{\"size\": %" PRIu64 ", \"source\": \"%s\"}]",
                     m->cache_size_alt[l].value, src(m->cache_size_alt[l].src));
@@ -122,6 +124,8 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
         fprintf(f, "%-12s %s", cache_names[l], a);
         if (m->cache_line[l].value)
             fprintf(f, ", %" PRIu64 " B lines", m->cache_line[l].value);
+        if (m->cache_shared_by[l].value > 1)
+            fprintf(f, ", shared by %" PRIu64 " PUs", m->cache_shared_by[l].value);
         fprintf(f, " (%s)", src(m->cache_size[l].src));
         if (m->cache_size_alt[l].value) {
             size_text(m->cache_size_alt[l].value, b, sizeof b);

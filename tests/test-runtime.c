@@ -1,6 +1,9 @@
 /* vmopt_autotune(): installs a plan, keeps the previous one on any error,
  * honours VMOPT_PROFILE and VMOPT_SIMD, and is safe from many threads. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "lib/options.h"
 #include "lib/plan.h"
@@ -125,13 +128,50 @@ static void test_errno_kept(void **state)
     assert_int_equal(errno, 1234);
 }
 
+/* A child forked while another thread is inside vmopt_autotune can tune
+ * again: no lock is left held across fork. */
+static atomic_int tuning_done;
+
+static void *tune_loop(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 300; i++)
+        if (vmopt_autotune(NULL) < 0)
+            abort();
+    atomic_store(&tuning_done, 1);
+    return NULL;
+}
+
+static void test_fork_while_tuning(void **state)
+{
+    pthread_t th;
+    int forks = 0;
+    atomic_store(&tuning_done, 0);
+    assert_int_equal(pthread_create(&th, NULL, tune_loop, NULL), 0);
+    while (!atomic_load(&tuning_done) && forks < 200) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            alarm(5); /* a held lock would hang here: die instead */
+            _exit(vmopt_autotune(NULL) == 0 ? 0 : 1);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        forks++;
+    }
+    pthread_join(th, NULL);
+    assert_true(forks > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before_any),      cmocka_unit_test(test_default_then_named),
         cmocka_unit_test(test_bad_profile_keeps_plan), cmocka_unit_test(test_env),
         cmocka_unit_test(test_bad_options),     cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_errno_kept),
+        cmocka_unit_test(test_errno_kept),      cmocka_unit_test(test_fork_while_tuning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,8 @@ static void fill(struct vmopt_machine *m, hwloc_topology_t t, vmopt__source src)
             continue;
         vmopt__set_fact(&m->cache_size[level], c->attr->cache.size, src);
         vmopt__set_fact(&m->cache_line[level], c->attr->cache.linesize, src);
+        int sharing = c->cpuset ? hwloc_bitmap_weight(c->cpuset) : 0;
+        vmopt__set_fact(&m->cache_shared_by[level], sharing > 0 ? (uint64_t)sharing : 0, src);
     }
     vmopt__set_fact(&m->packages, count(t, HWLOC_OBJ_PACKAGE), src);
     vmopt__set_fact(&m->cores, count(t, HWLOC_OBJ_CORE), src);

@@ -28,6 +28,29 @@ static int read_line(const char *path, char *buf, size_t len)
     return 0;
 }
 
+/* The number of CPUs in a sysfs CPU list ("0-3,8-11"); 0 if unreadable. */
+static uint64_t cpu_list_count(const char *path)
+{
+    char buf[256];
+    uint64_t n = 0;
+    if (read_line(path, buf, sizeof buf) < 0)
+        return 0;
+    for (char *p = buf; *p;) {
+        char *end;
+        unsigned long a = strtoul(p, &end, 10), b = a;
+        if (end == p)
+            return 0;
+        if (*end == '-')
+            b = strtoul(end + 1, &end, 10);
+        if (b >= a)
+            n += b - a + 1;
+        p = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            break;
+    }
+    return n;
+}
+
 static void read_caches(struct vmopt_machine *m)
 {
     for (int i = 0; i < 8; i++) {
@@ -48,6 +71,8 @@ static void read_caches(struct vmopt_machine *m)
         vmopt__set_fact(&m->cache_size[lv], bytes, VMOPT__SRC_SYSFS);
         if (CACHE_FILE("coherency_line_size", line) == 0)
             vmopt__set_fact(&m->cache_line[lv], strtoull(line, NULL, 10), VMOPT__SRC_SYSFS);
+        snprintf(path, sizeof path, "%s%d/shared_cpu_list", base, i);
+        vmopt__set_fact(&m->cache_shared_by[lv], cpu_list_count(path), VMOPT__SRC_SYSFS);
 #undef CACHE_FILE
     }
 }
@@ -124,8 +149,9 @@ const vmopt__probe vmopt__probe_topology_sysfs = {"sysfs", VMOPT_PROBE_TOPOLOGY,
  * that costs about 10 us in this VM.  Linux numbers the caches L1d, L1i,
  * L2, L3 on every x86 and Arm machine with split L1 caches; a machine
  * where index3 is not larger than index2 does not fit that, and its sizes
- * stay unknown.  Cores, NUMA nodes and huge pages stay unknown too: the
- * full probe is for libvmopt. */
+ * stay unknown.  A third read says how many CPUs share the last level.
+ * Cores, NUMA nodes and huge pages stay unknown: the full probe is for
+ * libvmopt. */
 static int probe_caches(struct vmopt_machine *m)
 {
     char size[2][32];
@@ -138,9 +164,15 @@ static int probe_caches(struct vmopt_machine *m)
             bytes[i] = 0;
     }
     if (bytes[0] && (!bytes[1] || bytes[1] > bytes[0])) {
+        int llc = bytes[1] ? VMOPT__L3 : VMOPT__L2;
         vmopt__set_fact(&m->cache_size[VMOPT__L2], bytes[0], VMOPT__SRC_SYSFS);
         if (bytes[1])
             vmopt__set_fact(&m->cache_size[VMOPT__L3], bytes[1], VMOPT__SRC_SYSFS);
+        /* The streaming threshold is a share of the last level: one more read. */
+        char path[80];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list",
+                 llc == VMOPT__L3 ? 3 : 2);
+        vmopt__set_fact(&m->cache_shared_by[llc], cpu_list_count(path), VMOPT__SRC_SYSFS);
     }
     m->topology_probe = "sysfs-caches";
     return 0;

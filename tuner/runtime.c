@@ -71,11 +71,32 @@ static int ensure_machine(unsigned parts)
     return 0;
 }
 
+/* A fork while another thread tunes must not leave the child a held lock:
+ * both locks are taken around fork, in the order vmopt_autotune takes them. */
+static void lock_before_fork(void)
+{
+    pthread_mutex_lock(&rt.lock);
+    vmopt__mem_lock();
+}
+
+static void unlock_after_fork(void)
+{
+    vmopt__mem_unlock();
+    pthread_mutex_unlock(&rt.lock);
+}
+
+static void register_fork_handlers(void)
+{
+    pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
 VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
 {
     static const vmopt_options defaults = VMOPT_OPTIONS_INIT;
+    static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
     int saved_errno = errno;
 
+    pthread_once(&fork_once, register_fork_handlers);
     if (!opts)
         opts = &defaults;
     if (opts->size < sizeof(vmopt_options))
