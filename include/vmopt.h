@@ -12,6 +12,7 @@
 #define VMOPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vmopt-version.h"
@@ -168,6 +169,123 @@ VMOPT_EXTERN void *vmopt_memmove(void *dst, const void *src, size_t n);
 /** Like vmopt_memcpy, but returns dst + n. */
 VMOPT_EXTERN void *vmopt_mempcpy(void *dst, const void *src, size_t n);
 VMOPT_EXTERN void *vmopt_memset(void *dst, int c, size_t n);
+
+/* ---- software TLB -------------------------------------------------------- */
+
+/* Guest-virtual page -> host address with read, write and execute
+ * permission, as an emulator's softmmu keeps it (QEMU's cputlb.c).  One TLB
+ * per vCPU thread: lookups, fills and flushes from that thread only, except
+ * vmopt_tlb_flush_async(), which any thread may call.  See docs/tlb.md. */
+typedef struct vmopt_tlb vmopt_tlb;
+
+/* Access kinds, and permission bits (1 << kind). */
+enum { VMOPT_TLB_READ = 0, VMOPT_TLB_WRITE = 1, VMOPT_TLB_EXEC = 2 };
+#define VMOPT_TLB_PROT_READ 0x1u
+#define VMOPT_TLB_PROT_WRITE 0x2u
+#define VMOPT_TLB_PROT_EXEC 0x4u
+
+/* Strategies and index hashes; VMOPT_TLB_AUTO takes the value from the plan
+ * in force (vmopt_autotune), else the default profile's. */
+#define VMOPT_TLB_AUTO (-1)
+enum { VMOPT_TLB_DIRECT = 0, VMOPT_TLB_SET_ASSOC = 1 };
+enum { VMOPT_TLB_HASH_MASK = 0, VMOPT_TLB_HASH_XOR_FOLD = 1, VMOPT_TLB_HASH_FX = 2 };
+
+/** The VM's page walk, called on a miss: for the page holding vaddr, set
+ *  *host_page to the host address of the page's first byte and *prot to the
+ *  VMOPT_TLB_PROT_* it allows, and return 0; or return a nonzero fault code,
+ *  which goes back to the caller and caches nothing.  A fill that does not
+ *  allow the access asked for is a fault too (VMOPT_TLB_EPERM). */
+typedef int (*vmopt_tlb_fill_fn)(void *opaque, uint64_t vaddr, unsigned access, void **host_page,
+                                 unsigned *prot);
+#define VMOPT_TLB_EPERM (-13)
+
+typedef struct vmopt_tlb_config {
+    size_t size;         /* sizeof(vmopt_tlb_config) */
+    uint64_t page_size;  /* a power of two, 4 KiB to 1 GiB */
+    int strategy, hash;  /* VMOPT_TLB_*, or VMOPT_TLB_AUTO */
+    int ways;            /* 2, 4, 8 for set-assoc; AUTO */
+    long entries, min_entries, max_entries; /* powers of two; AUTO */
+    int victim;          /* victim entries, 0-64; AUTO */
+    int resize;          /* 0, 1; AUTO */
+    vmopt_tlb_fill_fn fill;
+    void *opaque;
+} vmopt_tlb_config;
+#define VMOPT_TLB_CONFIG_INIT                                                                      \
+    {sizeof(vmopt_tlb_config), 4096, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO,              \
+     VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, NULL, NULL}
+
+/** Creates a TLB; -EINVAL naming the bad field, -ENOMEM. */
+VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg);
+VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *tlb);
+
+/* Internal, read by the inline hit path below; its layout is not part of
+ * the API and changes with the library version (rebuild to upgrade). */
+typedef struct {
+    uint64_t tag[3];  /* page address allowed per access kind; 1 when not */
+    intptr_t addend;  /* host address - guest address */
+} vmopt__tlb_entry;
+typedef struct {
+    vmopt__tlb_entry *table;
+    uint64_t set_mask;   /* sets - 1 */
+    uint64_t page_mask;  /* ~(page_size - 1) */
+    unsigned page_shift, set_bits, hash, ways;
+    uint64_t hits;
+} vmopt__tlb_fast;
+VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault);
+
+static inline uint64_t vmopt__tlb_set(const vmopt__tlb_fast *f, uint64_t vaddr)
+{
+    uint64_t vpn = vaddr >> f->page_shift;
+    if (f->hash == VMOPT_TLB_HASH_MASK)
+        return vpn & f->set_mask;
+    if (f->hash == VMOPT_TLB_HASH_XOR_FOLD)
+        return (vpn ^ (vpn >> f->set_bits) ^ (vpn >> (2 * f->set_bits))) & f->set_mask;
+    return (vpn * UINT64_C(0x517cc1b727220a95)) >> (64 - f->set_bits); /* FxHash's multiply */
+}
+
+/** The host address of vaddr for an access of that kind: on a hit, index,
+ *  compare, add; on a miss, the victim TLB, then the fill function.  NULL
+ *  with *fault set to the fill's code when the VM faults. */
+static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
+{
+    vmopt__tlb_fast *f = (vmopt__tlb_fast *)tlb;
+    uint64_t page = vaddr & f->page_mask;
+    vmopt__tlb_entry *e = &f->table[vmopt__tlb_set(f, vaddr) * f->ways];
+    unsigned w = 0;
+    do {
+        if (__builtin_expect(e[w].tag[access] == page, 1)) {
+            f->hits++;
+            return (void *)(uintptr_t)((intptr_t)vaddr + e[w].addend);
+        }
+    } while (++w < f->ways);
+    return vmopt__tlb_miss(tlb, vaddr, access, fault);
+}
+
+/** Forgets every translation / the one of vaddr's page / those of the pages
+ *  overlapping [vaddr, vaddr+len).  A full flush costs the entries used
+ *  since the last one, not the table's size. */
+VMOPT_EXTERN void vmopt_tlb_flush(vmopt_tlb *tlb);
+VMOPT_EXTERN void vmopt_tlb_flush_page(vmopt_tlb *tlb, uint64_t vaddr);
+VMOPT_EXTERN void vmopt_tlb_flush_range(vmopt_tlb *tlb, uint64_t vaddr, uint64_t len);
+/** Switches to another address space (a guest ASID or page-table root):
+ *  nothing translated in the previous one is returned afterwards. */
+VMOPT_EXTERN void vmopt_tlb_switch(vmopt_tlb *tlb, uint64_t asid);
+/** From any thread: asks the owning thread's TLB to flush everything before
+ *  its next miss or lookup through vmopt_tlb_poll(). */
+VMOPT_EXTERN void vmopt_tlb_flush_async(vmopt_tlb *tlb);
+/** Called by the owning thread at its safe points: runs a pending
+ *  asynchronous flush.  Returns 1 if it flushed. */
+VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *tlb);
+
+typedef struct vmopt_tlb_stats {
+    uint64_t hits, misses, victim_hits, fills, faults, flushes, page_flushes, resizes;
+    uint64_t entries;     /* current table size */
+    uint64_t used;        /* entries holding a translation */
+    double use_rate;      /* used / entries */
+} vmopt_tlb_stats;
+VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *tlb, vmopt_tlb_stats *out);
+/** The configuration in force, with every AUTO resolved. */
+VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *tlb, vmopt_tlb_config *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,343 @@
+/* The software TLB against a reference model: a guest page table (a plain
+ * map) that the fill function reads.  Long random sequences of lookups of
+ * each access kind, remaps and unmaps followed by the flush a VM would do
+ * (page, range, all, address-space switch), permission upgrades and new
+ * mappings without a flush (a fault caches nothing), and resize checks, for
+ * every strategy, hash, victim size and page size: after every step the TLB
+ * answers exactly what the page table says, and its invariants hold. */
+#include <time.h>
+
+#include "lib/tlb/tlb.h"
+#include "tests/testutil.h"
+
+#define POOL 600
+
+typedef struct {
+    uint64_t vpn;
+    uintptr_t host; /* 0: unmapped */
+    unsigned prot;
+} pte;
+
+typedef struct {
+    pte pages[POOL];
+    unsigned shift;
+    uint64_t fills;
+} guest;
+
+static pte *find(guest *g, uint64_t vaddr)
+{
+    uint64_t vpn = vaddr >> g->shift;
+    for (int i = 0; i < POOL; i++)
+        if (g->pages[i].vpn == vpn)
+            return &g->pages[i];
+    return NULL;
+}
+
+static int find_before(const guest *g, int n, uint64_t vpn)
+{
+    for (int i = 0; i < n; i++)
+        if (g->pages[i].vpn == vpn)
+            return 1;
+    return 0;
+}
+
+static int fill(void *opaque, uint64_t vaddr, unsigned access, void **host, unsigned *prot)
+{
+    guest *g = opaque;
+    pte *p = find(g, vaddr);
+    g->fills++;
+    if (!p || !p->host)
+        return 14; /* the VM's own fault code */
+    *host = (void *)p->host;
+    *prot = p->prot;
+    return 0;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void new_mapping(guest *g, pte *p)
+{
+    p->host = (uintptr_t)(next() << g->shift) | ((uintptr_t)1 << g->shift);
+    p->prot = (unsigned)(next() % 8);
+}
+
+/* Page numbers: dense, strided by powers of two (which collide under a
+ * mask), and at the very top of the 64-bit space. */
+static void make_guest(guest *g, unsigned shift)
+{
+    memset(g, 0, sizeof *g);
+    g->shift = shift;
+    uint64_t top = (UINT64_MAX >> shift);
+    for (int i = 0; i < POOL; i++) {
+        pte *p = &g->pages[i];
+        if (i < 200)
+            p->vpn = 0x1000 + (uint64_t)i;
+        else if (i < 400)
+            p->vpn = (uint64_t)(i - 200) << (6 + i % 6);
+        else if (i < 550)
+            p->vpn = next() % (top + 1);
+        else
+            p->vpn = top - (uint64_t)(i - 550);
+        p->vpn &= top;
+        while (find_before(g, i, p->vpn)) /* one page, one entry of the model */
+            p->vpn = (p->vpn + 1) & top;
+        if (next() % 5)
+            new_mapping(g, p);
+    }
+}
+
+static void check_lookup(vmopt_tlb *tlb, guest *g, pte *p, unsigned access, const char *where)
+{
+    uint64_t off = next() & ((UINT64_C(1) << g->shift) - 1);
+    uint64_t vaddr = (p->vpn << g->shift) | off;
+    int fault = 0;
+    void *got = vmopt_tlb_lookup(tlb, vaddr, access, &fault);
+    int allowed = p->host && (p->prot & (1u << access));
+    if (allowed) {
+        if (got != (void *)(p->host + off))
+            fail_msg("%s: vaddr %#llx kind %u: got %p, want %#llx", where, (unsigned long long)vaddr,
+                     access, got, (unsigned long long)(p->host + off));
+    } else {
+        if (got != NULL)
+            fail_msg("%s: vaddr %#llx kind %u: got %p, want a fault", where, (unsigned long long)vaddr,
+                     access, got);
+        assert_int_equal(fault, p->host ? VMOPT_TLB_EPERM : 14);
+    }
+}
+
+static void run_sequence(int strategy, int hash, int ways, int victim, int resize, unsigned shift,
+                         long entries, int steps)
+{
+    static guest g;
+    make_guest(&g, shift);
+    vmopt_tlb_config cfg = VMOPT_TLB_CONFIG_INIT;
+    cfg.page_size = UINT64_C(1) << shift;
+    cfg.strategy = strategy;
+    cfg.hash = hash;
+    cfg.ways = ways;
+    cfg.entries = entries;
+    cfg.min_entries = 16;
+    cfg.max_entries = 4096;
+    cfg.victim = victim;
+    cfg.resize = resize;
+    cfg.fill = fill;
+    cfg.opaque = &g;
+    vmopt_tlb *tlb;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
+    uint64_t lookups = 0, asid = 0;
+    char where[96];
+    snprintf(where, sizeof where, "strategy %d hash %d ways %d victim %d resize %d page 2^%u", strategy,
+             hash, ways, victim, resize, shift);
+
+    for (int step = 0; step < steps; step++) {
+        pte *p = &g.pages[next() % POOL];
+        unsigned op = (unsigned)(next() % 100);
+        if (op < 80) {
+            check_lookup(tlb, &g, p, (unsigned)(next() % 3), where);
+            lookups++;
+        } else if (op < 86) { /* remap or unmap one page, then flush it */
+            if (next() % 3)
+                new_mapping(&g, p);
+            else
+                p->host = 0;
+            vmopt_tlb_flush_page(tlb, (p->vpn << g.shift) + (next() & ((UINT64_C(1) << g.shift) - 1)));
+        } else if (op < 89) { /* change a run of pages, flush the range */
+            int first = (int)(next() % 200), n = 1 + (int)(next() % 20);
+            for (int i = first; i < first + n && i < 200; i++)
+                new_mapping(&g, &g.pages[i]);
+            vmopt_tlb_flush_range(tlb, g.pages[first].vpn << g.shift, (uint64_t)n << g.shift);
+        } else if (op < 92) { /* more permission, or a new page: no flush needed */
+            if (p->host)
+                p->prot |= 1u << (next() % 3);
+            else
+                new_mapping(&g, p);
+        } else if (op < 94) {
+            for (int i = 0; i < POOL; i += 7)
+                new_mapping(&g, &g.pages[i]);
+            vmopt_tlb_flush(tlb);
+        } else if (op < 96) { /* another address space: a new page table */
+            for (int i = 0; i < POOL; i++)
+                if (next() % 2)
+                    new_mapping(&g, &g.pages[i]);
+            vmopt_tlb_switch(tlb, ++asid);
+        } else if (op < 97) {
+            vmopt_tlb_poll(tlb);
+        } else {
+            /* The same page again, every kind: hits after the first. */
+            for (unsigned k = 0; k < 3; k++, lookups++)
+                check_lookup(tlb, &g, p, k, where);
+        }
+        const char *why;
+        if (!vmopt__tlb_is_valid(tlb, &why))
+            fail_msg("%s, step %d: invariant broken: %s", where, step, why);
+    }
+    vmopt_tlb_stats st;
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_int_equal(st.hits + st.misses, lookups);
+    assert_int_equal(st.fills + st.faults + st.victim_hits, st.misses);
+    assert_true(st.hits > 0 && st.fills > 0 && st.faults > 0);
+    if (victim)
+        assert_true(st.victim_hits > 0 || strategy == VMOPT_TLB_SET_ASSOC);
+    vmopt_tlb_destroy(tlb);
+}
+
+static void test_model_every_strategy(void **state)
+{
+    static const int hashes[] = {VMOPT_TLB_HASH_MASK, VMOPT_TLB_HASH_XOR_FOLD, VMOPT_TLB_HASH_FX};
+    for (int h = 0; h < 3; h++)
+        for (int victim = 0; victim <= 8; victim += 8)
+            for (int resize = 0; resize <= 1; resize++) {
+                run_sequence(VMOPT_TLB_DIRECT, hashes[h], 1, victim, resize, 12, 64, 40000);
+                for (int ways = 2; ways <= 8; ways *= 2)
+                    run_sequence(VMOPT_TLB_SET_ASSOC, hashes[h], ways, victim, resize, 12, 64, 20000);
+            }
+}
+
+static void test_model_every_page_size(void **state)
+{
+    for (unsigned shift = 12; shift <= 30; shift++)
+        run_sequence(VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 8, 1, shift, 32, 8000);
+}
+
+/* No access is allowed beyond what the fill granted, and a fault is not
+ * cached: the same lookup after the page is mapped succeeds. */
+static void test_permissions_and_faults(void **state)
+{
+    static guest g;
+    make_guest(&g, 12);
+    pte *p = &g.pages[0];
+    p->host = 0x7000000;
+    p->prot = VMOPT_TLB_PROT_READ;
+    vmopt_tlb_config cfg = VMOPT_TLB_CONFIG_INIT;
+    cfg.strategy = VMOPT_TLB_DIRECT;
+    cfg.hash = VMOPT_TLB_HASH_MASK;
+    cfg.entries = cfg.min_entries = cfg.max_entries = 64;
+    cfg.victim = 0;
+    cfg.resize = 0;
+    cfg.fill = fill;
+    cfg.opaque = &g;
+    vmopt_tlb *tlb;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
+    uint64_t va = (p->vpn << 12) + 5;
+    int fault = 0;
+    assert_ptr_equal(vmopt_tlb_lookup(tlb, va, VMOPT_TLB_READ, &fault), (void *)0x7000005);
+    assert_null(vmopt_tlb_lookup(tlb, va, VMOPT_TLB_WRITE, &fault));
+    assert_int_equal(fault, VMOPT_TLB_EPERM);
+    assert_null(vmopt_tlb_lookup(tlb, va, VMOPT_TLB_EXEC, &fault));
+    uint64_t fills = g.fills;
+    assert_ptr_equal(vmopt_tlb_lookup(tlb, va, VMOPT_TLB_READ, &fault), (void *)0x7000005);
+    assert_int_equal(g.fills, fills); /* a hit */
+
+    pte *q = &g.pages[1];
+    q->host = 0;
+    uint64_t vq = q->vpn << 12;
+    assert_null(vmopt_tlb_lookup(tlb, vq, VMOPT_TLB_READ, &fault));
+    assert_int_equal(fault, 14);
+    q->host = 0x9000000;
+    q->prot = 7;
+    assert_ptr_equal(vmopt_tlb_lookup(tlb, vq, VMOPT_TLB_WRITE, &fault), (void *)0x9000000);
+    vmopt_tlb_destroy(tlb);
+}
+
+static void test_bad_config(void **state)
+{
+    static guest g;
+    vmopt_tlb_config cfg = VMOPT_TLB_CONFIG_INIT;
+    cfg.fill = fill;
+    cfg.opaque = &g;
+    vmopt_tlb *tlb = NULL;
+    cfg.page_size = 3000;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), -EINVAL);
+    assert_contains(vmopt_errmsg(), "page_size 3000");
+    cfg.page_size = 4096;
+    cfg.strategy = VMOPT_TLB_SET_ASSOC;
+    cfg.ways = 3;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), -EINVAL);
+    assert_contains(vmopt_errmsg(), "ways 3");
+    cfg.ways = 4;
+    cfg.entries = 100;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), -EINVAL);
+    assert_contains(vmopt_errmsg(), "power of two");
+    cfg.entries = VMOPT_TLB_AUTO;
+    cfg.fill = NULL;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), -EINVAL);
+    assert_contains(vmopt_errmsg(), "fill is NULL");
+    assert_null(tlb);
+    /* Everything from the plan. */
+    cfg.fill = fill;
+    cfg.strategy = cfg.ways = VMOPT_TLB_AUTO;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
+    vmopt_tlb_config got;
+    vmopt_tlb_get_config(tlb, &got);
+    assert_true(got.strategy >= 0 && got.entries >= 16 && got.max_entries >= got.entries);
+    vmopt_tlb_destroy(tlb);
+}
+
+/* A full flush of a big table after a few pages costs what was used; the
+ * table grows when it runs full and shrinks after a quiet window. */
+static void test_flush_and_resize(void **state)
+{
+    static guest g;
+    make_guest(&g, 12);
+    for (int i = 0; i < POOL; i++) {
+        g.pages[i].vpn = 0x100000 + (uint64_t)i;
+        new_mapping(&g, &g.pages[i]);
+        g.pages[i].prot = 7;
+    }
+    vmopt_tlb_config cfg = VMOPT_TLB_CONFIG_INIT;
+    cfg.strategy = VMOPT_TLB_DIRECT;
+    cfg.hash = VMOPT_TLB_HASH_MASK;
+    cfg.entries = 64;
+    cfg.min_entries = 64;
+    cfg.max_entries = 1024;
+    cfg.victim = 0;
+    cfg.resize = 1;
+    cfg.fill = fill;
+    cfg.opaque = &g;
+    vmopt_tlb *tlb;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
+    int fault;
+    for (int round = 0; round < 20; round++)
+        for (int i = 0; i < 500; i++)
+            vmopt_tlb_lookup(tlb, g.pages[i].vpn << 12, VMOPT_TLB_READ, &fault);
+    vmopt_tlb_stats st;
+    vmopt_tlb_get_stats(tlb, &st);
+    /* 500 pages: it grew past 70% use until they fit (then nothing misses). */
+    assert_true(st.entries >= 512);
+    assert_true(st.resizes >= 3);
+    /* A small working set, flushed often, for longer than the window. */
+    uint64_t resizes = st.resizes;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        for (int i = 0; i < 20; i++)
+            vmopt_tlb_lookup(tlb, g.pages[i].vpn << 12, VMOPT_TLB_READ, &fault);
+        vmopt_tlb_flush(tlb);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < 350);
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_true(st.entries < 512);
+    assert_true(st.entries >= 64);
+    /* It shrank step by step and never grew back: no flapping. */
+    assert_true(st.resizes - resizes <= 4);
+    vmopt_tlb_destroy(tlb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_permissions_and_faults),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_model_every_strategy),
+        cmocka_unit_test(test_model_every_page_size),
+        cmocka_unit_test(test_flush_and_resize),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,51 @@
+/* vmopt_tlb_create(): fills every VMOPT_TLB_AUTO field from the plan in
+ * force (tuning first if nothing is in force yet), then builds the TLB. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "lib/internal.h"
+#include "lib/plan.h"
+#include "lib/tlb/tlb.h"
+
+VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
+{
+    if (!out || !cfg)
+        return vmopt__fail(-EINVAL, "vmopt_tlb_create: out and cfg are required");
+    if (cfg->size < sizeof(vmopt_tlb_config))
+        return vmopt__fail(-EINVAL, "vmopt_tlb_create: cfg.size %zu, expected %zu (use VMOPT_TLB_CONFIG_INIT)",
+                           cfg->size, sizeof(vmopt_tlb_config));
+    vmopt_tlb_config c = *cfg;
+    if (c.strategy == VMOPT_TLB_AUTO || c.hash == VMOPT_TLB_AUTO || c.ways == VMOPT_TLB_AUTO ||
+        c.entries == VMOPT_TLB_AUTO || c.min_entries == VMOPT_TLB_AUTO || c.max_entries == VMOPT_TLB_AUTO ||
+        c.victim == VMOPT_TLB_AUTO || c.resize == VMOPT_TLB_AUTO) {
+        vmopt_plan *plan = vmopt_current_plan();
+        if (!plan) {
+            int rc = vmopt_autotune(NULL);
+            if (rc < 0)
+                return rc;
+            if (!(plan = vmopt_current_plan()))
+                return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory");
+        }
+#define FROM_PLAN(field, key, type)                                                                \
+    if (c.field == VMOPT_TLB_AUTO)                                                                 \
+        c.field = (type)plan->v[VMOPT__K_##key];
+        FROM_PLAN(strategy, TLB_STRATEGY, int)
+        FROM_PLAN(hash, TLB_HASH, int)
+        FROM_PLAN(ways, TLB_WAYS, int)
+        FROM_PLAN(entries, TLB_ENTRIES, long)
+        FROM_PLAN(min_entries, TLB_MIN_ENTRIES, long)
+        FROM_PLAN(max_entries, TLB_MAX_ENTRIES, long)
+        FROM_PLAN(victim, TLB_VICTIM, int)
+        FROM_PLAN(resize, TLB_RESIZE, int)
+#undef FROM_PLAN
+        vmopt_plan_free(plan);
+        /* A fixed size given with automatic bounds stays inside them. */
+        if (cfg->entries != VMOPT_TLB_AUTO && cfg->min_entries == VMOPT_TLB_AUTO && c.min_entries > c.entries)
+            c.min_entries = c.entries;
+        if (cfg->entries != VMOPT_TLB_AUTO && cfg->max_entries == VMOPT_TLB_AUTO && c.max_entries < c.entries)
+            c.max_entries = c.entries;
+    }
+    return vmopt__tlb_create((struct vmopt_tlb **)out, &c);
+}
