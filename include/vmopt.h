@@ -228,7 +228,7 @@ typedef struct {
     vmopt__tlb_entry *table;
     uint64_t set_mask;   /* sets - 1 */
     uint64_t page_mask;  /* ~(page_size - 1) */
-    unsigned page_shift, set_bits, hash, ways;
+    unsigned page_shift, set_bits, hash, ways, way_bits; /* ways == 1 << way_bits */
     uint64_t hits;
 } vmopt__tlb_fast;
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault);
@@ -245,19 +245,23 @@ static inline uint64_t vmopt__tlb_set(const vmopt__tlb_fast *f, uint64_t vaddr)
 
 /** The host address of vaddr for an access of that kind: on a hit, index,
  *  compare, add; on a miss, the victim TLB, then the fill function.  NULL
- *  with *fault set to the fill's code when the VM faults. */
+ *  with *fault set to the fill's code when the VM faults.  Hits are counted
+ *  only where VMOPT_TLB_COUNT_HITS is defined before this header: a counter
+ *  in memory chains every lookup to the one before it (0.7 ns a lookup in
+ *  bench-tlb). */
 static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
 {
     vmopt__tlb_fast *f = (vmopt__tlb_fast *)tlb;
     uint64_t page = vaddr & f->page_mask;
-    vmopt__tlb_entry *e = &f->table[vmopt__tlb_set(f, vaddr) * f->ways];
-    unsigned w = 0;
-    do {
-        if (__builtin_expect(e[w].tag[access] == page, 1)) {
-            f->hits++;
-            return (void *)(uintptr_t)((intptr_t)vaddr + e[w].addend);
-        }
-    } while (++w < f->ways);
+    vmopt__tlb_entry *e = &f->table[vmopt__tlb_set(f, vaddr) << f->way_bits];
+    /* Only the set's first way here: the miss path moves a hit in another
+     * way (or in the victim TLB) to the front, so the hot page is there. */
+    if (__builtin_expect(e->tag[access] == page, 1)) {
+#ifdef VMOPT_TLB_COUNT_HITS
+        f->hits++;
+#endif
+        return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+    }
     return vmopt__tlb_miss(tlb, vaddr, access, fault);
 }
 

@@ -191,39 +191,56 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
             *fault = -EINVAL;
         return NULL;
     }
-    t->stats.misses++;
     uint64_t page = vaddr & f->page_mask;
     uint64_t set = vmopt__tlb_set(f, vaddr);
     vmopt__tlb_entry *base = &f->table[set * f->ways];
 
+    /* A hit in another way of the set: move it to the front, where the
+     * inline path looks, and count it as the hit it is. */
+    for (unsigned w = 1; w < f->ways; w++)
+        if (base[w].tag[access] == page) {
+            vmopt__tlb_entry hit = base[w];
+            base[w] = base[0];
+            base[0] = hit;
+            f->hits++;
+            return (void *)(uintptr_t)((intptr_t)vaddr + base[0].addend);
+        }
+    t->stats.misses++;
+
     /* Where the page goes: the way that already holds it (for another
      * access kind), an empty way, or the set's next way in turn. */
-    unsigned way = f->ways;
-    for (unsigned w = 0; w < f->ways && way == f->ways; w++)
-        if (holds(&base[w], page))
-            way = w;
-    for (unsigned w = 0; w < f->ways && way == f->ways; w++)
-        if (!is_valid(&base[w]))
-            way = w;
-    if (way == f->ways) {
-        way = t->next_way[set] % f->ways;
-        t->next_way[set] = (uint8_t)(way + 1);
+    unsigned way = 0;
+    if (f->ways > 1) {
+        way = f->ways;
+        for (unsigned w = 0; w < f->ways && way == f->ways; w++)
+            if (holds(&base[w], page))
+                way = w;
+        for (unsigned w = 0; w < f->ways && way == f->ways; w++)
+            if (!is_valid(&base[w]))
+                way = w;
+        if (way == f->ways) {
+            way = t->next_way[set] % f->ways;
+            t->next_way[set] = (uint8_t)(way + 1);
+        }
     }
     vmopt__tlb_entry *e = &base[way];
 
+    /* One pass over the victims: a hit swaps back in; an older translation
+     * of the page for other access kinds must not outlive the fill below. */
+    int stale = -1;
     for (unsigned i = 0; i < t->n_victim; i++) {
-        if (t->victim[i].tag[access] != page)
-            continue;
-        /* Swap it back in; what it displaces takes its place. */
-        vmopt__tlb_entry hit = t->victim[i];
-        t->n_valid += !is_valid(e);
-        t->victim[i] = *e;
-        *e = hit;
-        t->stats.victim_hits++;
-        list_entry(t, set * f->ways + way);
-        return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+        if (t->victim[i].tag[access] == page) {
+            vmopt__tlb_entry hit = t->victim[i];
+            t->n_valid += !is_valid(e);
+            t->victim[i] = *e;
+            *e = hit;
+            t->stats.victim_hits++;
+            list_entry(t, set * f->ways + way);
+            return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+        }
+        if (stale < 0 && holds(&t->victim[i], page))
+            stale = (int)i;
     }
-
     void *host = NULL;
     unsigned prot = 0;
     int rc = t->cfg.fill(t->cfg.opaque, vaddr, access, &host, &prot);
@@ -235,14 +252,12 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
             *fault = rc;
         return NULL;
     }
-    if (is_valid(e) && !holds(e, page) && t->n_victim) {
+    if (stale >= 0)
+        invalidate(&t->victim[stale]);
+    if (t->n_victim && is_valid(e) && !holds(e, page)) {
         t->victim[t->next_victim] = *e;
-        t->next_victim = (t->next_victim + 1) % t->n_victim;
+        t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
     }
-    /* A page in the victim TLB under an older fill must not outlive this one. */
-    for (unsigned i = 0; i < t->n_victim; i++)
-        if (holds(&t->victim[i], page))
-            invalidate(&t->victim[i]);
     t->n_valid += !is_valid(e);
     for (unsigned k = 0; k <= VMOPT_TLB_EXEC; k++)
         e->tag[k] = prot & (1u << k) ? page : INVALID_TAG;
@@ -419,6 +434,7 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
     t->cfg = *cfg;
     t->cfg.ways = ways;
     t->fast.ways = (unsigned)ways;
+    t->fast.way_bits = log2u((uint64_t)ways);
     t->fast.hash = (unsigned)cfg->hash;
     t->fast.page_shift = log2u(cfg->page_size);
     t->fast.page_mask = ~(cfg->page_size - 1);

@@ -1,0 +1,436 @@
+/* The software TLB against a QEMU-style reference written here (a direct-
+ * mapped table indexed by the low bits of the page number, tag compare, add
+ * the addend, an 8-entry victim TLB, as accel/tcg/cputlb.c), in the same
+ * run, with samples interleaved: ns per lookup and miss rate per workload
+ * for each strategy at fixed sizes and for the adaptive configuration; then
+ * the cost of each flush kind.  VMOPT_BENCH_QUICK=1 takes fewer samples. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/harness.h"
+#include "vmopt.h"
+
+#define SHIFT 12
+#define PAGE (UINT64_C(1) << SHIFT)
+
+/* ---- the reference: QEMU's softmmu TLB, reduced to what a lookup does ---- */
+typedef struct {
+    uint64_t addr_read, addr_write, addr_code;
+    intptr_t addend;
+} ref_entry;
+
+typedef struct {
+    ref_entry *table;
+    uint64_t mask;
+    ref_entry victim[8];
+    unsigned vnext;
+    uint64_t misses;
+} ref_tlb;
+
+static void *host_of(uint64_t page)
+{
+    return (void *)(uintptr_t)(UINT64_C(0x100000000000) + (page >> 3));
+}
+
+static int bench_fill(void *opaque, uint64_t vaddr, unsigned access, void **host, unsigned *prot)
+{
+    (void)opaque, (void)access;
+    *host = host_of(vaddr & ~(PAGE - 1));
+    *prot = 7;
+    return 0;
+}
+
+static void ref_init(ref_tlb *r, uint64_t entries)
+{
+    memset(r, 0, sizeof *r);
+    r->table = aligned_alloc(64, entries * sizeof *r->table);
+    memset(r->table, -1, entries * sizeof *r->table);
+    memset(r->victim, -1, sizeof r->victim);
+    r->mask = entries - 1;
+}
+
+static __attribute__((noinline)) void *ref_miss(ref_tlb *r, uint64_t vaddr)
+{
+    uint64_t page = vaddr & ~(PAGE - 1);
+    ref_entry *e = &r->table[(vaddr >> SHIFT) & r->mask];
+    r->misses++;
+    for (int i = 0; i < 8; i++)
+        if (r->victim[i].addr_read == page) {
+            ref_entry t = r->victim[i];
+            r->victim[i] = *e;
+            *e = t;
+            return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+        }
+    if (e->addr_read != UINT64_MAX) {
+        r->victim[r->vnext] = *e;
+        r->vnext = (r->vnext + 1) % 8;
+    }
+    void *host;
+    unsigned prot;
+    bench_fill(NULL, vaddr, 0, &host, &prot);
+    e->addr_read = e->addr_write = e->addr_code = page;
+    e->addend = (intptr_t)host - (intptr_t)page;
+    return (void *)((uintptr_t)host + (vaddr - page));
+}
+
+static inline void *ref_lookup(ref_tlb *r, uint64_t vaddr)
+{
+    ref_entry *e = &r->table[(vaddr >> SHIFT) & r->mask];
+    if (__builtin_expect(e->addr_read == (vaddr & ~(PAGE - 1)), 1))
+        return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+    return ref_miss(r, vaddr);
+}
+
+/* ---- workloads: traces of guest addresses ------------------------------ */
+#define TRACE_MAX (1u << 21)
+typedef struct {
+    const char *name;
+    uint64_t *addr;
+    size_t n;
+    size_t flush_every; /* 0: never; else a full flush (a context switch) every n accesses */
+} trace;
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static trace make_uniform(const char *name, uint64_t pages, size_t n)
+{
+    trace t = {name, malloc(n * sizeof(uint64_t)), n, 0};
+    for (size_t i = 0; i < n; i++)
+        t.addr[i] = ((UINT64_C(0x40000) + next() % pages) << SHIFT) | (next() & (PAGE - 8));
+    return t;
+}
+
+static trace make_sequential(size_t n)
+{
+    trace t = {"sequential sweep, 16 Ki pages", malloc(n * sizeof(uint64_t)), n, 0};
+    for (size_t i = 0; i < n; i++)
+        t.addr[i] = ((UINT64_C(0x40000) + (i / 8) % 16384) << SHIFT) | ((i % 8) * 512);
+    return t;
+}
+
+/* 64 pages 1 MiB apart: every page number a multiple of 256. */
+static trace make_strided(size_t n)
+{
+    trace t = {"strided: 64 pages, 1 MiB apart", malloc(n * sizeof(uint64_t)), n, 0};
+    for (size_t i = 0; i < n; i++)
+        t.addr[i] = ((UINT64_C(0x40000) + (next() % 64) * 256) << SHIFT) | 64;
+    return t;
+}
+
+/* The working set grows and shrinks: 64, 4 Ki, 256, 16 Ki, 64 pages, with a
+ * full flush (a guest context switch) every 20,000 accesses. */
+static trace make_phased(size_t n)
+{
+    static const uint64_t sets[] = {64, 4096, 256, 16384, 64};
+    trace t = {"phased 64/4Ki/256/16Ki/64 pages, flush every 20k", malloc(n * sizeof(uint64_t)), n, 20000};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pages = sets[i * 5 / n];
+        t.addr[i] = ((UINT64_C(0x40000) + next() % pages) << SHIFT) | 8;
+    }
+    return t;
+}
+
+/* The pages a real program touches: sqlite3 under valgrind's lackey,
+ * recorded once per run when valgrind and sqlite3 are installed. */
+static trace record_program(void)
+{
+    trace t = {"sqlite3 (valgrind lackey trace)", NULL, 0, 0};
+    FILE *p = popen("valgrind --tool=lackey --trace-mem=yes --log-fd=1 sqlite3 :memory: "
+                    "\"create table t(a,b); with recursive c(x) as (select 1 union all select x+1 "
+                    "from c where x<20000) insert into t select x, randomblob(200) from c; "
+                    "select count(*), sum(length(b)) from t where a % 3 = 0;\" 2>/dev/null",
+                    "r");
+    if (!p)
+        return t;
+    t.addr = malloc(TRACE_MAX * sizeof(uint64_t));
+    char line[128];
+    while (t.n < TRACE_MAX && fgets(line, sizeof line, p)) {
+        unsigned long long a;
+        if ((line[0] == 'I' || line[0] == ' ') && sscanf(line + 2, "%llx", &a) == 1)
+            t.addr[t.n++] = a;
+    }
+    pclose(p);
+    return t;
+}
+
+/* ---- running a trace through a TLB ------------------------------------- */
+typedef struct {
+    const trace *tr;
+    vmopt_tlb *tlb;
+    ref_tlb *ref;
+    uint64_t sink;
+    uint64_t entry_sum, entry_samples; /* the table size, sampled at each flush */
+    int track;
+} run_arg;
+
+static void run_vmopt(void *arg)
+{
+    run_arg *a = arg;
+    const trace *tr = a->tr;
+    uint64_t sum = 0;
+    int fault;
+    for (size_t i = 0; i < tr->n; i++) {
+        if (tr->flush_every && i % tr->flush_every == 0) {
+            vmopt_tlb_flush(a->tlb);
+            if (a->track) {
+                vmopt_tlb_stats st;
+                vmopt_tlb_get_stats(a->tlb, &st);
+                a->entry_sum += st.entries;
+                a->entry_samples++;
+            }
+        }
+        sum += (uintptr_t)vmopt_tlb_lookup(a->tlb, tr->addr[i], VMOPT_TLB_READ, &fault);
+    }
+    a->sink += sum;
+}
+
+static void run_ref(void *arg)
+{
+    run_arg *a = arg;
+    const trace *tr = a->tr;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < tr->n; i++) {
+        if (tr->flush_every && i % tr->flush_every == 0)
+            memset(a->ref->table, -1, (a->ref->mask + 1) * sizeof(ref_entry)), memset(a->ref->victim, -1, sizeof a->ref->victim);
+        sum += (uintptr_t)ref_lookup(a->ref, tr->addr[i]);
+    }
+    a->sink += sum;
+}
+
+typedef struct {
+    const char *name;
+    int strategy, hash, ways;
+    long entries, min, max;
+    int resize;
+} tlb_kind;
+
+static const tlb_kind kinds[] = {
+    {"direct mask 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_MASK, 1, 256, 256, 256, 0},
+    {"direct xor-fold 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 256, 256, 256, 0},
+    {"direct fx 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_FX, 1, 256, 256, 256, 0},
+    {"4-way xor-fold 256", VMOPT_TLB_SET_ASSOC, VMOPT_TLB_HASH_XOR_FOLD, 4, 256, 256, 256, 0},
+    {"direct xor-fold 4096", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 4096, 4096, 4096, 0},
+    {"direct xor-fold 16384", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 16384, 16384, 16384, 0},
+    {"adaptive 64-16384", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 256, 64, 16384, 1},
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+static vmopt_tlb *make(const tlb_kind *k)
+{
+    vmopt_tlb_config c = VMOPT_TLB_CONFIG_INIT;
+    c.strategy = k->strategy;
+    c.hash = k->hash;
+    c.ways = k->ways;
+    c.entries = k->entries;
+    c.min_entries = k->min;
+    c.max_entries = k->max;
+    c.victim = 8;
+    c.resize = k->resize;
+    c.fill = bench_fill;
+    vmopt_tlb *t;
+    if (vmopt_tlb_create(&t, &c) < 0) {
+        fprintf(stderr, "vmopt_tlb_create: %s\n", vmopt_errmsg());
+        exit(1);
+    }
+    return t;
+}
+
+static unsigned samples = 11;
+
+static void workload(const trace *tr)
+{
+    if (!tr->n) {
+        printf("\n%s: skipped (valgrind or sqlite3 not installed)\n", tr->name);
+        return;
+    }
+    /* The reference at QEMU's default size and at the largest fixed one. */
+    ref_tlb ref256, ref16k;
+    ref_init(&ref256, 256);
+    ref_init(&ref16k, 16384);
+    run_arg args[NKINDS + 2];
+    bench_fn fns[NKINDS + 2];
+    void *argp[NKINDS + 2];
+    const char *names[NKINDS + 2];
+    vmopt_tlb *tlbs[NKINDS];
+    names[0] = "QEMU-style direct 256";
+    names[1] = "QEMU-style direct 16384";
+    args[0] = (run_arg){tr, NULL, &ref256, 0, 0, 0, 0};
+    args[1] = (run_arg){tr, NULL, &ref16k, 0, 0, 0, 0};
+    fns[0] = fns[1] = run_ref;
+    for (size_t k = 0; k < NKINDS; k++) {
+        tlbs[k] = make(&kinds[k]);
+        args[k + 2] = (run_arg){tr, tlbs[k], NULL, 0, 0, 0, kinds[k].resize};
+        fns[k + 2] = run_vmopt;
+        names[k + 2] = kinds[k].name;
+    }
+    for (size_t i = 0; i < NKINDS + 2; i++)
+        argp[i] = &args[i];
+    bench_result r[NKINDS + 2];
+    char group[96];
+    snprintf(group, sizeof group, "tlb/%s", tr->name);
+    /* Misses counted over one pass from cold. */
+    uint64_t miss[NKINDS + 2];
+    for (size_t i = 0; i < NKINDS + 2; i++) {
+        if (i < 2) {
+            ref_tlb *rr = args[i].ref;
+            uint64_t before = rr->misses;
+            fns[i](&args[i]);
+            miss[i] = rr->misses - before;
+        } else {
+            vmopt_tlb_stats a, b;
+            vmopt_tlb_get_stats(tlbs[i - 2], &a);
+            fns[i](&args[i]);
+            vmopt_tlb_get_stats(tlbs[i - 2], &b);
+            miss[i] = b.misses - a.misses;
+        }
+    }
+    for (size_t i = 2; i < NKINDS + 2; i++)
+        args[i].track = 0;
+    bench_measure_many(group, names, fns, argp, NKINDS + 2, samples, 20, r);
+    printf("\n%s (%zu accesses)\n%-26s %10s %9s  %s\n", tr->name, tr->n, "", "ns/lookup", "miss %",
+           "vs QEMU-style 256");
+    for (size_t i = 0; i < NKINDS + 2; i++) {
+        bench_per_op(&r[i], tr->n);
+        bench_record(&r[i], &r[0]);
+        printf("%-26s %10.2f %8.2f%%  %.2fx", names[i], r[i].median_ns, 100.0 * (double)miss[i] / (double)tr->n,
+               r[i].median_ns / r[0].median_ns);
+        if (i >= 2 && kinds[i - 2].resize) {
+            vmopt_tlb_stats st;
+            vmopt_tlb_get_stats(tlbs[i - 2], &st);
+            printf("   resizes %llu, now %llu entries", (unsigned long long)st.resizes,
+                   (unsigned long long)st.entries);
+        }
+        putchar('\n');
+    }
+    if (tr->flush_every) {
+        /* The adaptive table's size over a fresh pass, sampled at each flush. */
+        vmopt_tlb *t = make(&kinds[NKINDS - 1]);
+        run_arg a = {tr, t, NULL, 0, 0, 0, 1};
+        run_vmopt(&a);
+        vmopt_tlb_stats st;
+        vmopt_tlb_get_stats(t, &st);
+        printf("adaptive: average %.0f entries over the run (largest fixed: 16384), %llu resizes\n",
+               (double)a.entry_sum / (double)a.entry_samples, (unsigned long long)st.resizes);
+        vmopt_tlb_destroy(t);
+    }
+    for (size_t k = 0; k < NKINDS; k++)
+        vmopt_tlb_destroy(tlbs[k]);
+    free(ref256.table);
+    free(ref16k.table);
+}
+
+/* ---- flushes ----------------------------------------------------------- */
+typedef struct {
+    vmopt_tlb *tlb;
+    ref_tlb *ref;
+    uint64_t pages;
+    int kind; /* 0 full, 1 page, 2 range of 16 pages */
+} flush_arg;
+
+static void touch(flush_arg *a)
+{
+    int fault;
+    for (uint64_t p = 0; p < a->pages; p++)
+        vmopt_tlb_lookup(a->tlb, (UINT64_C(0x40000) + p * 7) << SHIFT, VMOPT_TLB_READ, &fault);
+}
+
+static void touch_and_flush(void *arg)
+{
+    flush_arg *a = arg;
+    touch(a);
+    if (a->kind == 0)
+        vmopt_tlb_flush(a->tlb);
+    else if (a->kind == 1)
+        for (uint64_t p = 0; p < a->pages; p++)
+            vmopt_tlb_flush_page(a->tlb, (UINT64_C(0x40000) + p * 7) << SHIFT);
+    else if (a->kind == 2)
+        vmopt_tlb_flush_range(a->tlb, UINT64_C(0x40000) << SHIFT, a->pages * 7 << SHIFT);
+    else /* 3: touch only, then a page flush of one page so the next round misses the same */
+        for (uint64_t p = 0; p < a->pages; p++)
+            vmopt_tlb_flush_page(a->tlb, (UINT64_C(0x40000) + p * 7) << SHIFT);
+}
+
+static void touch_and_clear(void *arg)
+{
+    flush_arg *a = arg;
+    for (uint64_t p = 0; p < a->pages; p++)
+        ref_lookup(a->ref, (UINT64_C(0x40000) + p * 7) << SHIFT);
+    memset(a->ref->table, -1, (a->ref->mask + 1) * sizeof(ref_entry));
+}
+
+static void clear_only(void *arg)
+{
+    flush_arg *a = arg;
+    memset(a->ref->table, -1, (a->ref->mask + 1) * sizeof(ref_entry));
+}
+
+/* Each round refills 100 pages and flushes them; the refill is the same in
+ * every column, so a flush's own cost is its round minus the round of the
+ * same refill undone by 100 page flushes... which is itself a flush.  So the
+ * clearer comparison: a round with a full flush against a round that clears
+ * the whole table as QEMU's tlb_flush does (memset), and the memset alone. */
+static void flushes(void)
+{
+    printf("\nflush cost, us per round of (refill 100 pages, flush)\n");
+    printf("%-8s %12s %12s %12s %16s %14s %10s\n", "entries", "full", "100 x page", "range",
+           "memset whole", "memset alone", "full/memset");
+    for (long entries = 1024; entries <= 65536; entries *= 4) {
+        tlb_kind k = {"fixed", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, entries, entries, entries, 0};
+        vmopt_tlb *t[3] = {make(&k), make(&k), make(&k)};
+        ref_tlb ref, ref2;
+        ref_init(&ref, (uint64_t)entries);
+        ref_init(&ref2, (uint64_t)entries);
+        flush_arg a[5] = {{t[0], NULL, 100, 0}, {t[1], NULL, 100, 1}, {t[2], NULL, 100, 2},
+                          {NULL, &ref, 100, 0}, {NULL, &ref2, 100, 0}};
+        bench_fn fns[5] = {touch_and_flush, touch_and_flush, touch_and_flush, touch_and_clear, clear_only};
+        void *args[5] = {&a[0], &a[1], &a[2], &a[3], &a[4]};
+        const char *names[5] = {"refill + full flush", "refill + page flushes", "refill + range flush",
+                                "refill + clear whole table", "clear whole table"};
+        bench_result r[5];
+        char group[32];
+        snprintf(group, sizeof group, "tlb/flush %ld", entries);
+        bench_measure_many(group, names, fns, args, 5, samples, 5, r);
+        for (int i = 0; i < 5; i++)
+            bench_record(&r[i], i ? &r[3] : NULL);
+        printf("%-8ld %12.2f %12.2f %12.2f %16.2f %14.2f %9.1fx\n", entries, r[0].median_ns / 1e3,
+               r[1].median_ns / 1e3, r[2].median_ns / 1e3, r[3].median_ns / 1e3, r[4].median_ns / 1e3,
+               r[3].median_ns / r[0].median_ns);
+        for (int i = 0; i < 3; i++)
+            vmopt_tlb_destroy(t[i]);
+        free(ref.table);
+        free(ref2.table);
+    }
+}
+
+int main(void)
+{
+    if (getenv("VMOPT_BENCH_QUICK"))
+        samples = 5;
+    size_t n = 1u << 20;
+    trace traces[] = {
+        make_uniform("uniform, 64 pages (all hits: the hit path)", 64, n),
+        make_uniform("uniform, 1 Ki pages", 1024, n),
+        make_uniform("uniform, 16 Ki pages", 16384, n),
+        make_uniform("uniform, 256 Ki pages", 262144, n),
+        make_sequential(n),
+        make_strided(n),
+        make_phased(n * 2),
+        record_program(),
+    };
+    printf("software TLB, %u interleaved samples; miss %% from one cold pass\n", samples);
+    for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++)
+        workload(&traces[i]);
+    flushes();
+    return 0;
+}
