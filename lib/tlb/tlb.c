@@ -93,10 +93,21 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     return 0;
 }
 
+static uint64_t page_of(const vmopt__tlb_entry *e)
+{
+    return e->tag[0] != INVALID_TAG ? e->tag[0] : e->tag[1] != INVALID_TAG ? e->tag[1] : e->tag[2];
+}
+
+static void drop_victim(struct vmopt_tlb *t, unsigned i)
+{
+    invalidate(&t->victim[i]);
+    t->victim_page[i] = INVALID_TAG;
+}
+
 static void clear_victims(struct vmopt_tlb *t)
 {
     for (unsigned i = 0; i < t->n_victim; i++)
-        invalidate(&t->victim[i]);
+        drop_victim(t, i);
 }
 
 /* Clears what was used, or the whole table when most of it was. */
@@ -229,17 +240,19 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
      * of the page for other access kinds must not outlive the fill below. */
     int stale = -1;
     for (unsigned i = 0; i < t->n_victim; i++) {
+        if (t->victim_page[i] != page)
+            continue;
         if (t->victim[i].tag[access] == page) {
             vmopt__tlb_entry hit = t->victim[i];
             t->n_valid += !is_valid(e);
             t->victim[i] = *e;
+            t->victim_page[i] = is_valid(e) ? page_of(e) : INVALID_TAG;
             *e = hit;
             t->stats.victim_hits++;
             list_entry(t, set * f->ways + way);
             return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
         }
-        if (stale < 0 && holds(&t->victim[i], page))
-            stale = (int)i;
+        stale = (int)i;
     }
     void *host = NULL;
     unsigned prot = 0;
@@ -253,9 +266,10 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
         return NULL;
     }
     if (stale >= 0)
-        invalidate(&t->victim[stale]);
+        drop_victim(t, (unsigned)stale);
     if (t->n_victim && is_valid(e) && !holds(e, page)) {
         t->victim[t->next_victim] = *e;
+        t->victim_page[t->next_victim] = page_of(e);
         t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
     }
     t->n_valid += !is_valid(e);
@@ -289,8 +303,8 @@ VMOPT_EXTERN void vmopt_tlb_flush_page(vmopt_tlb *t, uint64_t vaddr)
             t->n_valid--;
         }
     for (unsigned i = 0; i < t->n_victim; i++)
-        if (holds(&t->victim[i], page))
-            invalidate(&t->victim[i]);
+        if (t->victim_page[i] == page)
+            drop_victim(t, i);
     t->stats.page_flushes++;
     CHECK(t);
 }
@@ -375,7 +389,7 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
             continue;
         if (!t->listed[i])
             return *why = "a valid entry is not on the used list", 0;
-        uint64_t page = e->tag[0] != INVALID_TAG ? e->tag[0] : e->tag[1] != INVALID_TAG ? e->tag[1] : e->tag[2];
+        uint64_t page = page_of(e);
         for (unsigned k = 0; k < 3; k++)
             if (e->tag[k] != INVALID_TAG && e->tag[k] != page)
                 return *why = "an entry's tags name two pages", 0;
@@ -386,6 +400,9 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
     }
     if (t->n_used > t->n_entries)
         return *why = "used list longer than the table", 0;
+    for (unsigned i = 0; i < t->n_victim; i++)
+        if (t->victim_page[i] != (is_valid(&t->victim[i]) ? page_of(&t->victim[i]) : INVALID_TAG))
+            return *why = "a victim's page is out of date", 0;
     uint64_t valid = 0;
     for (uint64_t i = 0; i < t->n_entries; i++)
         valid += is_valid(&f->table[i]);

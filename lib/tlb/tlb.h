@@ -20,6 +20,7 @@ struct vmopt_tlb {
     uint8_t *listed;          /* entry i is on `used` */
     uint8_t *next_way;        /* per set: the way to replace next */
     vmopt__tlb_entry victim[VMOPT__TLB_MAX_VICTIM];
+    uint64_t victim_page[VMOPT__TLB_MAX_VICTIM]; /* the page each holds, or 1: one compare each */
     unsigned n_victim, next_victim;
     uint64_t asid;
     atomic_int flush_pending;
