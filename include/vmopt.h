@@ -226,21 +226,33 @@ typedef struct {
 } vmopt__tlb_entry;
 typedef struct {
     vmopt__tlb_entry *table;
-    uint64_t set_mask;   /* sets - 1 */
-    uint64_t page_mask;  /* ~(page_size - 1) */
-    unsigned page_shift, set_bits, hash, ways, way_bits; /* ways == 1 << way_bits */
+    uint64_t page_mask;     /* ~(page_size - 1) */
+    uint64_t index_mask;    /* (sets - 1) << (5 + way_bits): a byte offset into table */
+    unsigned index_shift;   /* page_shift - 5 - way_bits: vaddr to byte offset (QEMU's trick) */
+    unsigned hash;          /* VMOPT_TLB_HASH_* */
+    unsigned fold, fx_shift; /* xor-fold: set_bits; fx: 64 - set_bits */
+    unsigned page_shift, set_bits, ways, way_bits; /* for the miss path */
+    uint64_t set_mask;
     uint64_t hits;
 } vmopt__tlb_fast;
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault);
 
+/* The byte offset in the table of vaddr's set.  The page offset's bits fall
+ * out of every form: shifting the folded address right by the page shift
+ * equals folding the page number. */
+static inline uint64_t vmopt__tlb_offset(const vmopt__tlb_fast *f, uint64_t vaddr)
+{
+    if (f->hash == VMOPT_TLB_HASH_MASK)
+        return (vaddr >> f->index_shift) & f->index_mask;
+    if (f->hash == VMOPT_TLB_HASH_XOR_FOLD)
+        return ((vaddr ^ (vaddr >> f->fold) ^ (vaddr >> 2 * f->fold)) >> f->index_shift) & f->index_mask;
+    return (((vaddr >> f->page_shift) * UINT64_C(0x517cc1b727220a95)) >> f->fx_shift)
+           << (f->page_shift - f->index_shift); /* FxHash's multiply */
+}
+
 static inline uint64_t vmopt__tlb_set(const vmopt__tlb_fast *f, uint64_t vaddr)
 {
-    uint64_t vpn = vaddr >> f->page_shift;
-    if (f->hash == VMOPT_TLB_HASH_MASK)
-        return vpn & f->set_mask;
-    if (f->hash == VMOPT_TLB_HASH_XOR_FOLD)
-        return (vpn ^ (vpn >> f->set_bits) ^ (vpn >> (2 * f->set_bits))) & f->set_mask;
-    return (vpn * UINT64_C(0x517cc1b727220a95)) >> (64 - f->set_bits); /* FxHash's multiply */
+    return vmopt__tlb_offset(f, vaddr) >> (f->page_shift - f->index_shift);
 }
 
 /** The host address of vaddr for an access of that kind: on a hit, index,
@@ -253,7 +265,7 @@ static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned ac
 {
     vmopt__tlb_fast *f = (vmopt__tlb_fast *)tlb;
     uint64_t page = vaddr & f->page_mask;
-    vmopt__tlb_entry *e = &f->table[vmopt__tlb_set(f, vaddr) << f->way_bits];
+    vmopt__tlb_entry *e = (vmopt__tlb_entry *)((char *)f->table + vmopt__tlb_offset(f, vaddr));
     /* Only the set's first way here: the miss path moves a hit in another
      * way (or in the victim TLB) to the front, so the hot page is there. */
     if (__builtin_expect(e->tag[access] == page, 1)) {

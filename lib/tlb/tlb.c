@@ -90,6 +90,9 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     uint64_t sets = n / t->fast.ways;
     t->fast.set_mask = sets - 1;
     t->fast.set_bits = log2u(sets);
+    t->fast.index_mask = (sets - 1) << (5 + t->fast.way_bits);
+    t->fast.fold = t->fast.set_bits;
+    t->fast.fx_shift = 64 - t->fast.set_bits;
     return 0;
 }
 
@@ -454,6 +457,7 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
     t->fast.way_bits = log2u((uint64_t)ways);
     t->fast.hash = (unsigned)cfg->hash;
     t->fast.page_shift = log2u(cfg->page_size);
+    t->fast.index_shift = t->fast.page_shift - 5 - t->fast.way_bits;
     t->fast.page_mask = ~(cfg->page_size - 1);
     t->n_victim = (unsigned)cfg->victim;
     clear_victims(t);
