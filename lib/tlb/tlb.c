@@ -241,10 +241,13 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
 
     /* One pass over the victims: a hit swaps back in; an older translation
      * of the page for other access kinds must not outlive the fill below. */
+    /* Locals, so the scan is a load and a compare per victim. */
+    const uint64_t *vpage = t->victim_page;
+    unsigned nv = t->n_victim, i = 0;
+    while (i < nv && vpage[i] != page)
+        i++;
     int stale = -1;
-    for (unsigned i = 0; i < t->n_victim; i++) {
-        if (t->victim_page[i] != page)
-            continue;
+    if (i < nv) {
         if (t->victim[i].tag[access] == page) {
             vmopt__tlb_entry hit = t->victim[i];
             t->n_valid += !is_valid(e);
@@ -255,7 +258,7 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
             list_entry(t, set * f->ways + way);
             return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
         }
-        stale = (int)i;
+        stale = (int)i; /* the page for other access kinds: replaced below */
     }
     void *host = NULL;
     unsigned prot = 0;
