@@ -222,7 +222,7 @@ VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *tlb);
  * the API and changes with the library version (rebuild to upgrade). */
 typedef struct {
     uint64_t tag[3];  /* page address allowed per access kind; 1 when not */
-    intptr_t addend;  /* host address - guest address */
+    uint64_t addend;  /* host address - guest address, modulo 2^64 */
 } vmopt__tlb_entry;
 typedef struct {
     vmopt__tlb_entry *table;
@@ -272,7 +272,7 @@ static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned ac
 #ifdef VMOPT_TLB_COUNT_HITS
         f->hits++;
 #endif
-        return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+        return (void *)(uintptr_t)(vaddr + e->addend);
     }
     return vmopt__tlb_miss(tlb, vaddr, access, fault);
 }

@@ -217,7 +217,7 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
             base[w] = base[0];
             base[0] = hit;
             f->hits++;
-            return (void *)(uintptr_t)((intptr_t)vaddr + base[0].addend);
+            return (void *)(uintptr_t)(vaddr + base[0].addend);
         }
     t->stats.misses++;
 
@@ -256,7 +256,7 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
             *e = hit;
             t->stats.victim_hits++;
             list_entry(t, set * f->ways + way);
-            return (void *)(uintptr_t)((intptr_t)vaddr + e->addend);
+            return (void *)(uintptr_t)(vaddr + e->addend);
         }
         stale = (int)i; /* the page for other access kinds: replaced below */
     }
@@ -281,7 +281,7 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
     t->n_valid += !is_valid(e);
     for (unsigned k = 0; k <= VMOPT_TLB_EXEC; k++)
         e->tag[k] = prot & (1u << k) ? page : INVALID_TAG;
-    e->addend = (intptr_t)host - (intptr_t)page;
+    e->addend = (uint64_t)(uintptr_t)host - page;
     t->stats.fills++;
     list_entry(t, set * f->ways + way);
     void *result = (void *)((uintptr_t)host + (vaddr - page));
