@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/harness.h"
 #include "vmopt.h"
@@ -352,19 +351,6 @@ static void touch(flush_arg *a)
 /* A full flush alone, timed around the call after 100 pages were touched,
  * against clearing the whole table as QEMU's tlb_flush does (memset), and
  * 100 page flushes and one range flush over the same pages. */
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median_flush(vmopt_tlb *t, ref_tlb *ref, int kind, long entries)
 {
     enum { ROUNDS = 201 };
@@ -376,7 +362,7 @@ static double median_flush(vmopt_tlb *t, ref_tlb *ref, int kind, long entries)
                 ref_lookup(ref, (UINT64_C(0x40000) + p * 7) << SHIFT);
         else
             touch(&a);
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         if (ref)
             memset(ref->table, -1, (uint64_t)entries * sizeof(ref_entry));
         else if (kind == 0)
@@ -386,10 +372,9 @@ static double median_flush(vmopt_tlb *t, ref_tlb *ref, int kind, long entries)
                 vmopt_tlb_flush_page(t, (UINT64_C(0x40000) + p * 7) << SHIFT);
         else
             vmopt_tlb_flush_range(t, UINT64_C(0x40000) << SHIFT, 100 * 7 << SHIFT);
-        v[r] = now_ns() - t0;
+        v[r] = bench_now_ns() - t0;
     }
-    qsort(v, ROUNDS, sizeof v[0], cmp_d);
-    return v[ROUNDS / 2];
+    return bench_median(v, ROUNDS);
 }
 
 static void flushes(void)

@@ -7,7 +7,7 @@
 
 #include "bench/harness.h"
 
-static double now_ns(void)
+double bench_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -20,12 +20,18 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double bench_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
 static double run(bench_fn fn, void *arg, unsigned long calls)
 {
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
     for (unsigned long i = 0; i < calls; i++)
         fn(arg);
-    return now_ns() - t0;
+    return bench_now_ns() - t0;
 }
 
 static unsigned long calibrate(bench_fn fn, void *arg, double sample_ms)

@@ -40,6 +40,11 @@ void bench_record(const bench_result *r, const bench_result *reference);
  * JSON line.  ratio > 1 means this is slower than the reference. */
 void bench_report(const bench_result *r, const bench_result *reference);
 
+/* CLOCK_MONOTONIC in ns, and the median of v[0..n) (sorts v), for
+ * benchmarks that time single operations themselves. */
+double bench_now_ns(void);
+double bench_median(double *v, size_t n);
+
 /* Keeps a value alive so the compiler cannot drop the work producing it. */
 #define bench_keep(v) __asm__ volatile("" : : "g"(v) : "memory")
 

@@ -230,7 +230,7 @@ typedef struct {
     uint64_t index_mask;    /* (sets - 1) << (5 + way_bits): a byte offset into table */
     unsigned index_shift;   /* page_shift - 5 - way_bits: vaddr to byte offset (QEMU's trick) */
     unsigned hash;          /* VMOPT_TLB_HASH_* */
-    unsigned fold, fx_shift; /* xor-fold: set_bits; fx: 64 - set_bits */
+    unsigned fx_shift;      /* fx: 64 - set_bits */
     unsigned page_shift, set_bits, ways, way_bits; /* for the miss path */
     uint64_t set_mask;
     uint64_t hits;
@@ -245,14 +245,9 @@ static inline uint64_t vmopt__tlb_offset(const vmopt__tlb_fast *f, uint64_t vadd
     if (f->hash == VMOPT_TLB_HASH_MASK)
         return (vaddr >> f->index_shift) & f->index_mask;
     if (f->hash == VMOPT_TLB_HASH_XOR_FOLD)
-        return ((vaddr ^ (vaddr >> f->fold) ^ (vaddr >> 2 * f->fold)) >> f->index_shift) & f->index_mask;
+        return ((vaddr ^ (vaddr >> f->set_bits) ^ (vaddr >> 2 * f->set_bits)) >> f->index_shift) & f->index_mask;
     return (((vaddr >> f->page_shift) * UINT64_C(0x517cc1b727220a95)) >> f->fx_shift)
            << (f->page_shift - f->index_shift); /* FxHash's multiply */
-}
-
-static inline uint64_t vmopt__tlb_set(const vmopt__tlb_fast *f, uint64_t vaddr)
-{
-    return vmopt__tlb_offset(f, vaddr) >> (f->page_shift - f->index_shift);
 }
 
 /** The host address of vaddr for an access of that kind: on a hit, index,

@@ -27,6 +27,12 @@
 _Static_assert(sizeof(vmopt__tlb_entry) == 32, "two entries per cache line");
 _Static_assert(offsetof(struct vmopt_tlb, fast) == 0, "the inline hit path reads the head");
 
+/* The set vaddr falls in: the inline path's byte offset, in entries of ways. */
+static uint64_t set_of(const vmopt__tlb_fast *f, uint64_t vaddr)
+{
+    return vmopt__tlb_offset(f, vaddr) >> (f->page_shift - f->index_shift);
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -91,7 +97,6 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     t->fast.set_mask = sets - 1;
     t->fast.set_bits = log2u(sets);
     t->fast.index_mask = (sets - 1) << (5 + t->fast.way_bits);
-    t->fast.fold = t->fast.set_bits;
     t->fast.fx_shift = 64 - t->fast.set_bits;
     return 0;
 }
@@ -206,7 +211,7 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
         return NULL;
     }
     uint64_t page = vaddr & f->page_mask;
-    uint64_t set = vmopt__tlb_set(f, vaddr);
+    uint64_t set = set_of(f, vaddr);
     vmopt__tlb_entry *base = &f->table[set * f->ways];
 
     /* A hit in another way of the set: move it to the front, where the
@@ -302,7 +307,7 @@ VMOPT_EXTERN void vmopt_tlb_flush_page(vmopt_tlb *t, uint64_t vaddr)
 {
     vmopt__tlb_fast *f = &t->fast;
     uint64_t page = vaddr & f->page_mask;
-    vmopt__tlb_entry *base = &f->table[vmopt__tlb_set(f, vaddr) * f->ways];
+    vmopt__tlb_entry *base = &f->table[set_of(f, vaddr) * f->ways];
     for (unsigned w = 0; w < f->ways; w++)
         if (holds(&base[w], page)) {
             invalidate(&base[w]);
@@ -401,7 +406,7 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
                 return *why = "an entry's tags name two pages", 0;
         if (page & ~f->page_mask)
             return *why = "a tag is not page-aligned", 0;
-        if (vmopt__tlb_set(f, page) != i / f->ways)
+        if (set_of(f, page) != i / f->ways)
             return *why = "an entry sits in the wrong set", 0;
     }
     if (t->n_used > t->n_entries)
