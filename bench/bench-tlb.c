@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The page size is the reference's, fixed at build time as QEMU's is per
+ * target; bench-tlb-any.c runs the same loop with it known at run time. */
+#define VMOPT_TLB_PAGE_SHIFT 12
+
+#include "bench/bench-tlb.h"
 #include "bench/harness.h"
-#include "vmopt.h"
 
 #define SHIFT 12
 #define PAGE (UINT64_C(1) << SHIFT)
@@ -23,13 +27,15 @@ typedef struct {
     intptr_t addend;
 } ref_entry;
 
-typedef struct {
+struct ref_tlb {
     ref_entry *table;
     uint64_t mask;
     ref_entry victim[8];
     unsigned vnext;
     uint64_t misses;
-} ref_tlb;
+    /* QEMU fills through the CPU class's tcg_ops->tlb_fill: an indirect call. */
+    int (*fill)(void *opaque, uint64_t vaddr, unsigned access, void **host, unsigned *prot);
+};
 
 static void *host_of(uint64_t page)
 {
@@ -51,6 +57,7 @@ static void ref_init(ref_tlb *r, uint64_t entries)
     memset(r->table, -1, entries * sizeof *r->table);
     memset(r->victim, -1, sizeof r->victim);
     r->mask = entries - 1;
+    r->fill = bench_fill;
 }
 
 static __attribute__((noinline)) void *ref_miss(ref_tlb *r, uint64_t vaddr)
@@ -71,7 +78,7 @@ static __attribute__((noinline)) void *ref_miss(ref_tlb *r, uint64_t vaddr)
     }
     void *host;
     unsigned prot;
-    bench_fill(NULL, vaddr, 0, &host, &prot);
+    r->fill(NULL, vaddr, 0, &host, &prot);
     e->addr_read = e->addr_write = e->addr_code = page;
     e->addend = (intptr_t)host - (intptr_t)page;
     return (void *)((uintptr_t)host + (vaddr - page));
@@ -86,14 +93,6 @@ static inline void *ref_lookup(ref_tlb *r, uint64_t vaddr)
 }
 
 /* ---- workloads: traces of guest addresses ------------------------------ */
-#define TRACE_MAX (1u << 21)
-typedef struct {
-    const char *name;
-    uint64_t *addr;
-    size_t n;
-    size_t flush_every; /* 0: never; else a full flush (a context switch) every n accesses */
-} trace;
-
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 static uint64_t next(void)
 {
@@ -164,35 +163,9 @@ static trace record_program(void)
     return t;
 }
 
-/* ---- running a trace through a TLB ------------------------------------- */
-typedef struct {
-    const trace *tr;
-    vmopt_tlb *tlb;
-    ref_tlb *ref;
-    uint64_t sink;
-    uint64_t entry_sum, entry_samples; /* the table size, sampled at each flush */
-    int track;
-} run_arg;
-
 static void run_vmopt(void *arg)
 {
-    run_arg *a = arg;
-    const trace *tr = a->tr;
-    uint64_t sum = 0;
-    int fault;
-    for (size_t i = 0; i < tr->n; i++) {
-        if (tr->flush_every && i % tr->flush_every == 0) {
-            vmopt_tlb_flush(a->tlb);
-            if (a->track) {
-                vmopt_tlb_stats st;
-                vmopt_tlb_get_stats(a->tlb, &st);
-                a->entry_sum += st.entries;
-                a->entry_samples++;
-            }
-        }
-        sum += (uintptr_t)vmopt_tlb_lookup(a->tlb, tr->addr[i], VMOPT_TLB_READ, &fault);
-    }
-    a->sink += sum;
+    bench_tlb_run(arg);
 }
 
 static void run_ref(void *arg)
@@ -200,10 +173,13 @@ static void run_ref(void *arg)
     run_arg *a = arg;
     const trace *tr = a->tr;
     uint64_t sum = 0;
-    for (size_t i = 0; i < tr->n; i++) {
-        if (tr->flush_every && i % tr->flush_every == 0)
-            memset(a->ref->table, -1, (a->ref->mask + 1) * sizeof(ref_entry)), memset(a->ref->victim, -1, sizeof a->ref->victim);
-        sum += (uintptr_t)ref_lookup(a->ref, tr->addr[i]);
+    for (size_t i = 0; i < tr->n;) {
+        if (tr->flush_every) {
+            memset(a->ref->table, -1, (a->ref->mask + 1) * sizeof(ref_entry));
+            memset(a->ref->victim, -1, sizeof a->ref->victim);
+        }
+        for (size_t end = bench_tlb_run_length(tr, i); i < end; i++)
+            sum += (uintptr_t)ref_lookup(a->ref, tr->addr[i]);
     }
     a->sink += sum;
 }
@@ -212,17 +188,20 @@ typedef struct {
     const char *name;
     int strategy, hash, ways;
     long entries, min, max;
-    int resize;
+    int resize, rehash;
+    int any_page; /* the loop built without VMOPT_TLB_PAGE_SHIFT */
 } tlb_kind;
 
 static const tlb_kind kinds[] = {
-    {"direct mask 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_MASK, 1, 256, 256, 256, 0},
-    {"direct xor-fold 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 256, 256, 256, 0},
-    {"direct fx 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_FX, 1, 256, 256, 256, 0},
-    {"4-way xor-fold 256", VMOPT_TLB_SET_ASSOC, VMOPT_TLB_HASH_XOR_FOLD, 4, 256, 256, 256, 0},
-    {"direct xor-fold 4096", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 4096, 4096, 4096, 0},
-    {"direct xor-fold 16384", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 16384, 16384, 16384, 0},
-    {"adaptive 64-16384", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 256, 64, 16384, 1},
+    {"direct mask 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_MASK, 1, 256, 256, 256, 0, 0, 0},
+    {"direct xor-fold 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 256, 256, 256, 0, 0, 0},
+    {"direct fx 256", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_FX, 1, 256, 256, 256, 0, 0, 0},
+    {"4-way xor-fold 256", VMOPT_TLB_SET_ASSOC, VMOPT_TLB_HASH_XOR_FOLD, 4, 256, 256, 256, 0, 0, 0},
+    {"direct xor-fold 4096", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 4096, 4096, 4096, 0, 0, 0},
+    {"direct xor-fold 16384", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 16384, 16384, 16384, 0, 0, 0},
+    /* What the default profile resolves to here: mask, resize and rehash on. */
+    {"adaptive 64-16384", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_MASK, 1, 256, 64, 16384, 1, 1, 0},
+    {"adaptive, run-time page", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_MASK, 1, 256, 64, 16384, 1, 1, 1},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -237,6 +216,7 @@ static vmopt_tlb *make(const tlb_kind *k)
     c.max_entries = k->max;
     c.victim = 8;
     c.resize = k->resize;
+    c.rehash = k->rehash;
     c.fill = bench_fill;
     vmopt_tlb *t;
     if (vmopt_tlb_create(&t, &c) < 0) {
@@ -271,7 +251,7 @@ static void workload(const trace *tr)
     for (size_t k = 0; k < NKINDS; k++) {
         tlbs[k] = make(&kinds[k]);
         args[k + 2] = (run_arg){tr, tlbs[k], NULL, 0, 0, 0, kinds[k].resize};
-        fns[k + 2] = run_vmopt;
+        fns[k + 2] = kinds[k].any_page ? bench_tlb_run_any : run_vmopt;
         names[k + 2] = kinds[k].name;
     }
     for (size_t i = 0; i < NKINDS + 2; i++)
@@ -308,8 +288,11 @@ static void workload(const trace *tr)
         if (i >= 2 && kinds[i - 2].resize) {
             vmopt_tlb_stats st;
             vmopt_tlb_get_stats(tlbs[i - 2], &st);
-            printf("   resizes %llu, now %llu entries", (unsigned long long)st.resizes,
-                   (unsigned long long)st.entries);
+            vmopt_tlb_config cfg;
+            vmopt_tlb_get_config(tlbs[i - 2], &cfg);
+            static const char *const hashes[] = {"mask", "xor-fold", "fx"};
+            printf("   resizes %llu, rehashes %llu, now %llu entries, %s", (unsigned long long)st.resizes,
+                   (unsigned long long)st.rehashes, (unsigned long long)st.entries, hashes[cfg.hash]);
         }
         putchar('\n');
     }
@@ -383,7 +366,7 @@ static void flushes(void)
     printf("%-8s %12s %14s %14s %18s %12s\n", "entries", "full", "100 x page", "range (700 p)",
            "QEMU memset", "memset/full");
     for (long entries = 1024; entries <= 65536; entries *= 4) {
-        tlb_kind k = {"fixed", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, entries, entries, entries, 0};
+        tlb_kind k = {"fixed", VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, entries, entries, entries, 0, 0, 0};
         vmopt_tlb *t = make(&k);
         ref_tlb ref;
         ref_init(&ref, (uint64_t)entries);

@@ -207,15 +207,33 @@ typedef struct vmopt_tlb_config {
     long entries, min_entries, max_entries; /* powers of two; AUTO */
     int victim;          /* victim entries, 0-64; AUTO */
     int resize;          /* 0, 1; AUTO */
+    int rehash;          /* 0, 1: change the hash on conflict misses; AUTO */
     vmopt_tlb_fill_fn fill;
     void *opaque;
 } vmopt_tlb_config;
 #define VMOPT_TLB_CONFIG_INIT                                                                      \
     {sizeof(vmopt_tlb_config), 4096, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO,              \
-     VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, NULL, NULL}
+     VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO, VMOPT_TLB_AUTO,              \
+     VMOPT_TLB_AUTO, NULL, NULL}
 
 /** Creates a TLB; -EINVAL naming the bad field, -ENOMEM. */
 VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg);
+VMOPT_EXTERN int vmopt__tlb_create_fixed(vmopt_tlb **out, const vmopt_tlb_config *cfg, unsigned page_shift);
+
+/* A VM whose page size is fixed when it is built (as QEMU's is per target,
+ * TARGET_PAGE_BITS) may define VMOPT_TLB_PAGE_SHIFT before including this
+ * header: the hit path then shifts and masks by constants, as QEMU's does,
+ * and vmopt_tlb_create() refuses any other page size.  In bench-tlb the
+ * run-time page size costs the mask's hit about half a cycle more (a
+ * variable shift and its count in a register). */
+#ifdef VMOPT_TLB_PAGE_SHIFT
+#define vmopt_tlb_create(out, cfg) vmopt__tlb_create_fixed(out, cfg, VMOPT_TLB_PAGE_SHIFT)
+#define VMOPT__TLB_SHIFT(f) (VMOPT_TLB_PAGE_SHIFT - 5)
+#define VMOPT__TLB_PAGE_MASK(f) (~((UINT64_C(1) << VMOPT_TLB_PAGE_SHIFT) - 1))
+#else
+#define VMOPT__TLB_SHIFT(f) ((f)->shift)
+#define VMOPT__TLB_PAGE_MASK(f) ((f)->page_mask)
+#endif
 VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *tlb);
 
 /* Internal, read by the inline hit path below; its layout is not part of
@@ -227,27 +245,24 @@ typedef struct {
 typedef struct {
     vmopt__tlb_entry *table;
     uint64_t page_mask;     /* ~(page_size - 1) */
-    uint64_t index_mask;    /* (sets - 1) << (5 + way_bits): a byte offset into table */
-    unsigned index_shift;   /* page_shift - 5 - way_bits: vaddr to byte offset (QEMU's trick) */
-    unsigned hash;          /* VMOPT_TLB_HASH_* */
-    unsigned fx_shift;      /* fx: 64 - set_bits */
-    unsigned page_shift, set_bits, ways, way_bits; /* for the miss path */
-    uint64_t set_mask;
+    uint64_t index_mask;    /* (sets - 1) << 5: a byte offset into the first ways */
+    unsigned shift;         /* the mask's: vaddr to byte offset, page_shift - 5 */
+    unsigned hash;          /* VMOPT_TLB_HASH_*, in force now */
+    unsigned hash_shift;    /* xor-fold: as shift; fx: 64 - set bits - 5 */
+    unsigned fold;          /* xor-fold: the page number's bits folded onto the index */
     uint64_t hits;
 } vmopt__tlb_fast;
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault);
 
-/* The byte offset in the table of vaddr's set.  The page offset's bits fall
- * out of every form: shifting the folded address right by the page shift
- * equals folding the page number. */
-static inline uint64_t vmopt__tlb_offset(const vmopt__tlb_fast *f, uint64_t vaddr)
+/* The byte offset of page's set under a hash other than the mask, pre-
+ * shifted as the mask's (QEMU's trick):
+ *   xor-fold  the page number's next bits (fold) folded onto its low bits;
+ *   fx        FxHash's multiply, the product's top bits. */
+static inline uint64_t vmopt__tlb_hashed(const vmopt__tlb_fast *f, uint64_t page)
 {
-    if (f->hash == VMOPT_TLB_HASH_MASK)
-        return (vaddr >> f->index_shift) & f->index_mask;
     if (f->hash == VMOPT_TLB_HASH_XOR_FOLD)
-        return ((vaddr ^ (vaddr >> f->set_bits) ^ (vaddr >> 2 * f->set_bits)) >> f->index_shift) & f->index_mask;
-    return (((vaddr >> f->page_shift) * UINT64_C(0x517cc1b727220a95)) >> f->fx_shift)
-           << (f->page_shift - f->index_shift); /* FxHash's multiply */
+        return ((page ^ (page >> f->fold)) >> f->hash_shift) & f->index_mask;
+    return ((page * UINT64_C(0x517cc1b727220a95)) >> f->hash_shift) & f->index_mask;
 }
 
 /** The host address of vaddr for an access of that kind: on a hit, index,
@@ -259,17 +274,27 @@ static inline uint64_t vmopt__tlb_offset(const vmopt__tlb_fast *f, uint64_t vadd
 static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
 {
     vmopt__tlb_fast *f = (vmopt__tlb_fast *)tlb;
-    uint64_t page = vaddr & f->page_mask;
-    vmopt__tlb_entry *e = (vmopt__tlb_entry *)((char *)f->table + vmopt__tlb_offset(f, vaddr));
-    /* Only the set's first way here: the miss path moves a hit in another
-     * way (or in the victim TLB) to the front, so the hot page is there. */
-    if (__builtin_expect(e->tag[access] == page, 1)) {
-#ifdef VMOPT_TLB_COUNT_HITS
-        f->hits++;
-#endif
-        return (void *)(uintptr_t)(vaddr + e->addend);
+    uint64_t page = vaddr & VMOPT__TLB_PAGE_MASK(f);
+    /* The mask's slot first, whatever the hash: an entry holding this page
+     * anywhere is its translation, and under another hash it sits there
+     * only when both hashes agree.  So the mask's hit path is QEMU's, with
+     * no test of the hash (a branch on it cost 1.35x in bench-tlb), and the
+     * others pay a second probe.  Only a set's first way is looked at here:
+     * the miss path moves a hit in another way to the front. */
+    vmopt__tlb_entry *e = (vmopt__tlb_entry *)((char *)f->table + ((vaddr >> VMOPT__TLB_SHIFT(f)) & f->index_mask));
+    if (__builtin_expect(e->tag[access] == page, 1))
+        goto hit;
+    if (f->hash != VMOPT_TLB_HASH_MASK) {
+        e = (vmopt__tlb_entry *)((char *)f->table + vmopt__tlb_hashed(f, page));
+        if (__builtin_expect(e->tag[access] == page, 1))
+            goto hit;
     }
     return vmopt__tlb_miss(tlb, vaddr, access, fault);
+hit:
+#ifdef VMOPT_TLB_COUNT_HITS
+    f->hits++;
+#endif
+    return (void *)(uintptr_t)(vaddr + e->addend);
 }
 
 /** Forgets every translation / the one of vaddr's page / those of the pages
@@ -289,13 +314,14 @@ VMOPT_EXTERN void vmopt_tlb_flush_async(vmopt_tlb *tlb);
 VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *tlb);
 
 typedef struct vmopt_tlb_stats {
-    uint64_t hits, misses, victim_hits, fills, faults, flushes, page_flushes, resizes;
+    uint64_t hits, misses, victim_hits, fills, faults, flushes, page_flushes, resizes, rehashes;
     uint64_t entries;     /* current table size */
     uint64_t used;        /* entries holding a translation */
     double use_rate;      /* used / entries */
 } vmopt_tlb_stats;
 VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *tlb, vmopt_tlb_stats *out);
-/** The configuration in force, with every AUTO resolved. */
+/** The configuration in force, with every AUTO resolved; entries and hash
+ *  are the ones in force now (resizing and rehashing change them). */
 VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *tlb, vmopt_tlb_config *out);
 
 #ifdef __cplusplus

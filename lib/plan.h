@@ -60,6 +60,8 @@ typedef enum {
        "entries of the victim TLB (0: none)")                                                      \
     XX(TLB_RESIZE, tlb, resize, BOOL, 0, 0, 1, "auto", NULL,                                       \
        "resize the table at run time on its use rate")                                             \
+    XX(TLB_REHASH, tlb, rehash, BOOL, 0, 0, 1, "auto", NULL,                                       \
+       "move to a hash that spreads more when conflict misses dominate, and back")                 \
     XX(POOL_MAGAZINE, pool, magazine, COUNT, 0, 0, 4096, "auto", NULL,                             \
        "objects each thread caches before touching the shared free list (0: no cache)")            \
     XX(POOL_CHUNK, pool, chunk_size, SIZE, VMOPT__F_POW2, 4096, UINT64_C(1) << 30, "auto", NULL,   \

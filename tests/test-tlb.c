@@ -114,8 +114,8 @@ static void check_lookup(vmopt_tlb *tlb, guest *g, pte *p, unsigned access, cons
     }
 }
 
-static void run_sequence(int strategy, int hash, int ways, int victim, int resize, unsigned shift,
-                         long entries, int steps)
+static void run_sequence(int strategy, int hash, int ways, int victim, int resize, int rehash,
+                         unsigned shift, long entries, int steps)
 {
     static guest g;
     make_guest(&g, shift);
@@ -129,14 +129,15 @@ static void run_sequence(int strategy, int hash, int ways, int victim, int resiz
     cfg.max_entries = 4096;
     cfg.victim = victim;
     cfg.resize = resize;
+    cfg.rehash = rehash;
     cfg.fill = fill;
     cfg.opaque = &g;
     vmopt_tlb *tlb;
     assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
     uint64_t lookups = 0, asid = 0;
-    char where[96];
-    snprintf(where, sizeof where, "strategy %d hash %d ways %d victim %d resize %d page 2^%u", strategy,
-             hash, ways, victim, resize, shift);
+    char where[128];
+    snprintf(where, sizeof where, "strategy %d hash %d ways %d victim %d resize %d rehash %d page 2^%u",
+             strategy, hash, ways, victim, resize, rehash, shift);
 
     for (int step = 0; step < steps; step++) {
         pte *p = &g.pages[next() % POOL];
@@ -195,17 +196,19 @@ static void test_model_every_strategy(void **state)
     static const int hashes[] = {VMOPT_TLB_HASH_MASK, VMOPT_TLB_HASH_XOR_FOLD, VMOPT_TLB_HASH_FX};
     for (int h = 0; h < 3; h++)
         for (int victim = 0; victim <= 8; victim += 8)
-            for (int resize = 0; resize <= 1; resize++) {
-                run_sequence(VMOPT_TLB_DIRECT, hashes[h], 1, victim, resize, 12, 64, 40000);
+            for (int adapt = 0; adapt <= 2; adapt++) { /* neither, resize, both */
+                int resize = adapt >= 1, rehash = adapt == 2;
+                run_sequence(VMOPT_TLB_DIRECT, hashes[h], 1, victim, resize, rehash, 12, 64, 40000);
                 for (int ways = 2; ways <= 8; ways *= 2)
-                    run_sequence(VMOPT_TLB_SET_ASSOC, hashes[h], ways, victim, resize, 12, 64, 20000);
+                    run_sequence(VMOPT_TLB_SET_ASSOC, hashes[h], ways, victim, resize, rehash, 12, 64, 20000);
             }
 }
 
 static void test_model_every_page_size(void **state)
 {
     for (unsigned shift = 12; shift <= 30; shift++)
-        run_sequence(VMOPT_TLB_DIRECT, VMOPT_TLB_HASH_XOR_FOLD, 1, 8, 1, shift, 32, 8000);
+        run_sequence(VMOPT_TLB_DIRECT, shift % 2 ? VMOPT_TLB_HASH_MASK : VMOPT_TLB_HASH_XOR_FOLD, 1, 8, 1,
+                     1, shift, 32, 8000);
 }
 
 /* No access is allowed beyond what the fill granted, and a fault is not
@@ -223,6 +226,7 @@ static void test_permissions_and_faults(void **state)
     cfg.entries = cfg.min_entries = cfg.max_entries = 64;
     cfg.victim = 0;
     cfg.resize = 0;
+    cfg.rehash = 0;
     cfg.fill = fill;
     cfg.opaque = &g;
     vmopt_tlb *tlb;
@@ -301,6 +305,7 @@ static void test_flush_and_resize(void **state)
     cfg.max_entries = 1024;
     cfg.victim = 0;
     cfg.resize = 1;
+    cfg.rehash = 0;
     cfg.fill = fill;
     cfg.opaque = &g;
     vmopt_tlb *tlb;
@@ -332,6 +337,117 @@ static void test_flush_and_resize(void **state)
     vmopt_tlb_destroy(tlb);
 }
 
+static uint64_t ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+static void lookup_pages(vmopt_tlb *tlb, const guest *g, int first, int n, int rounds)
+{
+    int fault;
+    for (int r = 0; r < rounds; r++)
+        for (int i = first; i < first + n; i++)
+            assert_ptr_equal(vmopt_tlb_lookup(tlb, g->pages[i].vpn << 12, VMOPT_TLB_READ, &fault),
+                             (void *)g->pages[i].host);
+}
+
+/* 256 entries, direct-mapped under the mask, not resized. */
+static vmopt_tlb *strided_tlb(guest *g, int rehash)
+{
+    vmopt_tlb_config cfg = VMOPT_TLB_CONFIG_INIT;
+    cfg.strategy = VMOPT_TLB_DIRECT;
+    cfg.hash = VMOPT_TLB_HASH_MASK;
+    cfg.entries = cfg.min_entries = cfg.max_entries = 256;
+    cfg.victim = 8;
+    cfg.resize = 0;
+    cfg.rehash = rehash;
+    cfg.fill = fill;
+    cfg.opaque = g;
+    vmopt_tlb *tlb;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
+    return tlb;
+}
+
+/* Pages a power of two apart stack up in one slot under the mask: the TLB
+ * moves to xor-fold, where they spread; once the guest goes back to dense
+ * pages for longer than the window, it returns to the cheaper mask; and
+ * strided and dense phases alternating faster than the window move it at
+ * most once each way per window. */
+static void test_rehash(void **state)
+{
+    static guest g;
+    make_guest(&g, 12);
+    for (int i = 0; i < POOL; i++) {
+        /* 0-63: 64 pages 1 MiB apart; 64-127: 64 dense pages. */
+        g.pages[i].vpn = i < 64 ? 0x40000 + (uint64_t)i * 256 : 0x90000 + (uint64_t)i;
+        g.pages[i].host = (uintptr_t)(i + 1) << 20;
+        g.pages[i].prot = 7;
+    }
+    vmopt_tlb *tlb = strided_tlb(&g, 1);
+    vmopt_tlb_config got;
+    vmopt_tlb_stats st;
+
+    lookup_pages(tlb, &g, 0, 64, 20);
+    vmopt_tlb_get_config(tlb, &got);
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_int_equal(got.hash, VMOPT_TLB_HASH_XOR_FOLD);
+    assert_int_equal(st.rehashes, 1);
+    uint64_t misses = st.misses;
+    lookup_pages(tlb, &g, 0, 64, 20); /* spread now: all hits */
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_int_equal(st.misses, misses);
+
+    /* Dense pages for longer than the window, with the safe point a VM
+     * calls: back to the mask, and they do not collide there either. */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        lookup_pages(tlb, &g, 64, 64, 1);
+        vmopt_tlb_poll(tlb);
+    } while (ms_since(&start) < 150);
+    vmopt_tlb_get_config(tlb, &got);
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_int_equal(got.hash, VMOPT_TLB_HASH_MASK);
+    assert_int_equal(st.rehashes, 2);
+
+    /* Strided and dense phases of 20 ms each, for 250 ms: each change back
+     * to the mask waits a whole window, so at most 2 changes per window. */
+    uint64_t before = st.rehashes;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int phase = 0; ms_since(&start) < 250; phase++) {
+        struct timespec p0;
+        clock_gettime(CLOCK_MONOTONIC, &p0);
+        do {
+            lookup_pages(tlb, &g, phase % 2 ? 64 : 0, 64, 1);
+            vmopt_tlb_poll(tlb);
+        } while (ms_since(&p0) < 20);
+    }
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_true(st.rehashes - before <= 6);
+    vmopt_tlb_destroy(tlb);
+}
+
+/* Rehashing off: the strided pages keep missing under the mask. */
+static void test_rehash_off(void **state)
+{
+    static guest g;
+    make_guest(&g, 12);
+    for (int i = 0; i < 64; i++) {
+        g.pages[i].vpn = 0x40000 + (uint64_t)i * 256;
+        g.pages[i].host = (uintptr_t)(i + 1) << 20;
+        g.pages[i].prot = 7;
+    }
+    vmopt_tlb *tlb = strided_tlb(&g, 0);
+    lookup_pages(tlb, &g, 0, 64, 20);
+    vmopt_tlb_stats st;
+    vmopt_tlb_get_stats(tlb, &st);
+    assert_int_equal(st.rehashes, 0);
+    assert_true(st.misses > 64 * 19);
+    vmopt_tlb_destroy(tlb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +456,8 @@ int main(void)
         cmocka_unit_test(test_model_every_strategy),
         cmocka_unit_test(test_model_every_page_size),
         cmocka_unit_test(test_flush_and_resize),
+        cmocka_unit_test(test_rehash),
+        cmocka_unit_test(test_rehash_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@ VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
     vmopt_tlb_config c = *cfg;
     if (c.strategy == VMOPT_TLB_AUTO || c.hash == VMOPT_TLB_AUTO || c.ways == VMOPT_TLB_AUTO ||
         c.entries == VMOPT_TLB_AUTO || c.min_entries == VMOPT_TLB_AUTO || c.max_entries == VMOPT_TLB_AUTO ||
-        c.victim == VMOPT_TLB_AUTO || c.resize == VMOPT_TLB_AUTO) {
+        c.victim == VMOPT_TLB_AUTO || c.resize == VMOPT_TLB_AUTO || c.rehash == VMOPT_TLB_AUTO) {
         vmopt_plan *plan = vmopt_current_plan();
         if (!plan) {
             int rc = vmopt_autotune(NULL);
@@ -39,6 +39,7 @@ VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
         FROM_PLAN(max_entries, TLB_MAX_ENTRIES, long)
         FROM_PLAN(victim, TLB_VICTIM, int)
         FROM_PLAN(resize, TLB_RESIZE, int)
+        FROM_PLAN(rehash, TLB_REHASH, int)
 #undef FROM_PLAN
         vmopt_plan_free(plan);
         /* A fixed size given with automatic bounds stays inside them. */
@@ -48,4 +49,15 @@ VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
             c.max_entries = c.entries;
     }
     return vmopt__tlb_create((struct vmopt_tlb **)out, &c);
+}
+
+VMOPT_EXTERN int vmopt__tlb_create_fixed(vmopt_tlb **out, const vmopt_tlb_config *cfg, unsigned page_shift)
+{
+    if (cfg && page_shift < 64 && cfg->page_size != UINT64_C(1) << page_shift)
+        return vmopt__fail(-EINVAL,
+                           "vmopt_tlb_create: page_size %llu, but the caller was built with "
+                           "VMOPT_TLB_PAGE_SHIFT %u (%llu-byte pages)",
+                           (unsigned long long)cfg->page_size, page_shift,
+                           (unsigned long long)1 << page_shift);
+    return (vmopt_tlb_create)(out, cfg);
 }

@@ -7,7 +7,11 @@
  * valid entries; QEMU tracks dirty state).  Resizing follows QEMU's
  * tlb_mmu_resize_locked: grow at once when more than 70% of the entries
  * were used in a window, shrink only after a whole window (100 ms) below
- * 30%, so that it never flaps. */
+ * 30%, so that it never flaps.  Rehashing does for conflict misses what
+ * resizing does for capacity misses: when most misses evict a live entry
+ * from a mostly empty table, the index moves to a hash that spreads more
+ * (mask -> xor-fold -> fx), and back to the configured one only after a
+ * whole window in which the pages held would not collide under it. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,10 +31,35 @@
 _Static_assert(sizeof(vmopt__tlb_entry) == 32, "two entries per cache line");
 _Static_assert(offsetof(struct vmopt_tlb, fast) == 0, "the inline hit path reads the head");
 
-/* The set vaddr falls in: the inline path's byte offset, in entries of ways. */
-static uint64_t set_of(const vmopt__tlb_fast *f, uint64_t vaddr)
+/* The hit path's index for a hash on t's geometry, into f. */
+static void set_index(const struct vmopt_tlb *t, vmopt__tlb_fast *f, unsigned hash)
 {
-    return vmopt__tlb_offset(f, vaddr) >> (f->page_shift - f->index_shift);
+    f->table = t->table;
+    f->page_mask = t->page_mask;
+    f->index_mask = ((UINT64_C(1) << t->set_bits) - 1) << 5;
+    f->shift = t->page_shift - 5;
+    f->hash = hash;
+    f->fold = t->set_bits;
+    f->hash_shift = hash == VMOPT_TLB_HASH_FX ? 64 - t->set_bits - 5 : f->shift;
+}
+
+/* The set page falls in under the index in f: the inline path's byte
+ * offset, in sets. */
+static uint64_t set_under(const struct vmopt_tlb *t, const vmopt__tlb_fast *f, uint64_t page)
+{
+    uint64_t offset = f->hash == VMOPT_TLB_HASH_MASK ? (page >> f->shift) & f->index_mask : vmopt__tlb_hashed(f, page);
+    return offset >> 5;
+}
+
+static uint64_t set_of(const struct vmopt_tlb *t, uint64_t page)
+{
+    return set_under(t, &t->fast, page);
+}
+
+static void set_hash(struct vmopt_tlb *t, unsigned hash)
+{
+    t->hash = hash;
+    set_index(t, &t->fast, hash);
 }
 
 static uint64_t now_ns(void)
@@ -72,32 +101,34 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     vmopt__tlb_entry *table = aligned_alloc(64, n * sizeof *table);
     uint32_t *used = malloc(n * sizeof *used);
     uint8_t *listed = calloc(n, 1);
-    uint8_t *next_way = calloc(n / t->fast.ways, 1);
-    if (!table || !used || !listed || !next_way) {
+    uint8_t *next_way = calloc(n / t->ways, 1);
+    uint8_t *occupancy = malloc(n / t->ways);
+    if (!table || !used || !listed || !next_way || !occupancy) {
         free(table);
         free(used);
         free(listed);
         free(next_way);
+        free(occupancy);
         return -ENOMEM;
     }
     for (uint64_t i = 0; i < n; i++)
         invalidate(&table[i]);
-    free(t->fast.table);
+    free(t->table);
     free(t->used);
     free(t->listed);
     free(t->next_way);
-    t->fast.table = table;
+    free(t->occupancy);
+    t->table = table;
     t->used = used;
     t->listed = listed;
     t->next_way = next_way;
+    t->occupancy = occupancy;
     t->n_used = 0;
     t->n_valid = 0;
     t->n_entries = n;
-    uint64_t sets = n / t->fast.ways;
-    t->fast.set_mask = sets - 1;
-    t->fast.set_bits = log2u(sets);
-    t->fast.index_mask = (sets - 1) << (5 + t->fast.way_bits);
-    t->fast.fx_shift = 64 - t->fast.set_bits;
+    uint64_t sets = n / t->ways;
+    t->set_bits = log2u(sets);
+    set_hash(t, t->hash);
     return 0;
 }
 
@@ -123,11 +154,11 @@ static void clear_used(struct vmopt_tlb *t)
 {
     if (t->n_used > t->n_entries / 4) {
         for (uint64_t i = 0; i < t->n_entries; i++)
-            invalidate(&t->fast.table[i]);
+            invalidate(&t->table[i]);
         memset(t->listed, 0, t->n_entries);
     } else {
         for (uint64_t i = 0; i < t->n_used; i++) {
-            invalidate(&t->fast.table[t->used[i]]);
+            invalidate(&t->table[t->used[i]]);
             t->listed[t->used[i]] = 0;
         }
     }
@@ -136,21 +167,70 @@ static void clear_used(struct vmopt_tlb *t)
     clear_victims(t);
 }
 
-/* The resize decision, with `valid` entries in use now: grow at once past
- * 70%; shrink when the most used in a whole window (100 ms) stayed below
- * 30%, to the size at which that most would be under 70%.  Checked at every
- * full flush (with the use just before it), every `entries` misses and at
- * vmopt_tlb_poll().  Returns 1 when the table changed (and is empty). */
-static int maybe_resize(struct vmopt_tlb *t, uint64_t valid)
+static int cmp_u64(const void *a, const void *b)
 {
-    if (!t->cfg.resize)
-        return 0;
-    uint64_t n = t->n_entries, now = now_ns(), target = n;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The pages filled most recently (the working set as it is now, where the
+ * table may still hold an older one), and how many of them would find
+ * their set already full under hash: what switching to it would cost. */
+static unsigned collisions_under(struct vmopt_tlb *t, unsigned hash, unsigned *pages)
+{
+    uint64_t recent[VMOPT__TLB_RECENT];
+    unsigned n = t->n_recent < VMOPT__TLB_RECENT ? (unsigned)t->n_recent : VMOPT__TLB_RECENT;
+    memcpy(recent, t->recent, n * sizeof *recent);
+    qsort(recent, n, sizeof *recent, cmp_u64);
+    vmopt__tlb_fast f = t->fast;
+    set_index(t, &f, hash);
+    memset(t->occupancy, 0, t->n_entries / t->ways);
+    unsigned distinct = 0, collisions = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (i && recent[i] == recent[i - 1])
+            continue;
+        distinct++;
+        uint8_t *o = &t->occupancy[set_under(t, &f, recent[i])];
+        *o += *o < UINT8_MAX;
+        collisions += *o > t->ways;
+    }
+    *pages = distinct;
+    return collisions;
+}
+
+/* The index hash for what was seen since the last check.  Conflict misses
+ * are those that evict a live translation from a table that is mostly
+ * empty (a full one is a capacity problem, which growing solves): when more
+ * than half of the fills did that, move to the next hash that spreads more.
+ * Go back to the configured, cheaper one only after a whole window (100 ms)
+ * on this one, and only if the pages filled most recently (16 at least)
+ * would hardly collide under it (1 in 16), so that alternating phases
+ * cannot make it flap. */
+static unsigned hash_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now, int after_fills)
+{
+    unsigned hash = t->hash, pages;
+    if (after_fills && hash < VMOPT_TLB_HASH_FX && t->evictions * 2 > t->fills_since_check &&
+        valid * 100 < t->n_entries * SHRINK_PCT)
+        return hash + 1;
+    if (hash != (unsigned)t->cfg.hash && now - t->hash_since_ns >= SHRINK_WINDOW_NS) {
+        unsigned collisions = collisions_under(t, (unsigned)t->cfg.hash, &pages);
+        if (pages >= 16 && collisions * 16 <= pages)
+            return (unsigned)t->cfg.hash;
+    }
+    return hash;
+}
+
+/* The size for `valid` entries in use now: grow at once past 70%; shrink
+ * when the most used in a whole window (100 ms) stayed below 30%, to the
+ * size at which that most would be under 70%. */
+static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now)
+{
+    uint64_t n = t->n_entries, target = n;
     if (valid > t->window_max_valid)
         t->window_max_valid = valid;
-    if (valid * 100 > n * GROW_PCT && n < (uint64_t)t->cfg.max_entries) {
-        target = n * 2;
-    } else if (now - t->window_start_ns >= SHRINK_WINDOW_NS) {
+    if (valid * 100 > n * GROW_PCT && n < (uint64_t)t->cfg.max_entries)
+        return n * 2;
+    if (now - t->window_start_ns >= SHRINK_WINDOW_NS) {
         uint64_t most = t->window_max_valid;
         while (most * 100 < target * SHRINK_PCT && target / 2 >= (uint64_t)t->cfg.min_entries &&
                most * 100 <= (target / 2) * GROW_PCT)
@@ -158,12 +238,40 @@ static int maybe_resize(struct vmopt_tlb *t, uint64_t valid)
         t->window_start_ns = now;
         t->window_max_valid = valid;
     }
-    if (target == n || set_table(t, target) < 0)
+    return target;
+}
+
+/* Resizing and rehashing, with `valid` entries in use now.  Checked at
+ * every full flush (with the use just before it), every `entries` fills
+ * (after_fills) and at vmopt_tlb_poll().  Returns 1 when the table changed
+ * (and is empty). */
+static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
+{
+    if (!t->cfg.resize && !t->cfg.rehash)
         return 0;
+    uint64_t now = now_ns(), n = t->n_entries;
+    uint64_t size = t->cfg.resize ? size_target(t, valid, now) : n;
+    unsigned hash = t->hash, old = hash;
+    if (t->cfg.rehash && size == n)
+        hash = hash_target(t, valid, now, after_fills);
+    if (size == n && hash == old)
+        return 0;
+    t->hash = hash;
+    if (set_table(t, size) < 0) {
+        set_hash(t, old);
+        return 0;
+    }
     clear_victims(t);
-    t->stats.resizes++;
-    t->window_start_ns = now;
-    t->window_max_valid = 0;
+    if (size != n) {
+        t->stats.resizes++;
+        t->window_start_ns = now;
+        t->window_max_valid = 0;
+    }
+    if (hash != old) {
+        t->stats.rehashes++;
+        t->hash_since_ns = now;
+        t->n_recent = 0;
+    }
     return 1;
 }
 
@@ -186,10 +294,12 @@ static void run_flush(struct vmopt_tlb *t)
     uint64_t valid = t->n_valid;
     clear_used(t);
     t->stats.flushes++;
-    maybe_resize(t, valid);
+    adapt(t, valid, 0);
     CHECK(t);
 }
 
+/* Puts entry i, empty until now, on the used list.  A valid entry is on
+ * it already (the invariant), so replacing one lists nothing. */
 static void list_entry(struct vmopt_tlb *t, uint64_t i)
 {
     if (!t->listed[i]) {
@@ -198,101 +308,138 @@ static void list_entry(struct vmopt_tlb *t, uint64_t i)
     }
 }
 
+/* Way w of the set whose first way is base: tables are laid out way by
+ * way (way w of set s is entry s + w * sets), so that the first ways form
+ * a direct-mapped table and the inline path indexes every strategy alike,
+ * with a shift that depends on the page size alone. */
+#define WAY(t, base, w) ((base)[(uint64_t)(w) << (t)->set_bits])
+
+/* Where page goes in a set of several ways: the way that already holds it
+ * (for another access kind), an empty way, or the set's next way in turn. */
+static unsigned pick_way(struct vmopt_tlb *t, const vmopt__tlb_entry *base, uint64_t set, uint64_t page)
+{
+    unsigned ways = t->ways;
+    for (unsigned w = 0; w < ways; w++)
+        if (holds(&WAY(t, base, w), page))
+            return w;
+    for (unsigned w = 0; w < ways; w++)
+        if (!is_valid(&WAY(t, base, w)))
+            return w;
+    unsigned way = t->next_way[set] % ways;
+    t->next_way[set] = (uint8_t)(way + 1);
+    return way;
+}
+
+/* A hit in another way of the set: moved to the front, where the inline
+ * path looks, and counted as the hit it is.  NULL if none. */
+static vmopt__tlb_entry *other_way(struct vmopt_tlb *t, vmopt__tlb_entry *base, uint64_t page, unsigned access)
+{
+    for (unsigned w = 1; w < t->ways; w++)
+        if (WAY(t, base, w).tag[access] == page) {
+            vmopt__tlb_entry hit = WAY(t, base, w);
+            WAY(t, base, w) = base[0];
+            base[0] = hit;
+            t->fast.hits++;
+            return &base[0];
+        }
+    return NULL;
+}
+
+/* Entry e, at index i, takes the victim TLB's entry v (which holds page
+ * for this access), and v takes what e held. */
+static void swap_victim(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, unsigned v)
+{
+    vmopt__tlb_entry hit = t->victim[v];
+    if (is_valid(e)) {
+        t->victim[v] = *e;
+        t->victim_page[v] = page_of(e);
+    } else {
+        drop_victim(t, v);
+        t->n_valid++;
+        list_entry(t, i);
+    }
+    *e = hit;
+    t->stats.victim_hits++;
+}
+
+/* Entry e, at index i, takes the fill's translation of page; what it held
+ * for another page moves to the victim TLB. */
+static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64_t page, void *host, unsigned prot)
+{
+    if (!is_valid(e)) {
+        t->n_valid++;
+        list_entry(t, i);
+    } else if (!holds(e, page)) {
+        t->evictions++;
+        if (t->n_victim) {
+            t->victim[t->next_victim] = *e;
+            t->victim_page[t->next_victim] = page_of(e);
+            t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
+        }
+    }
+    e->tag[VMOPT_TLB_READ] = prot & VMOPT_TLB_PROT_READ ? page : INVALID_TAG;
+    e->tag[VMOPT_TLB_WRITE] = prot & VMOPT_TLB_PROT_WRITE ? page : INVALID_TAG;
+    e->tag[VMOPT_TLB_EXEC] = prot & VMOPT_TLB_PROT_EXEC ? page : INVALID_TAG;
+    e->addend = (uint64_t)(uintptr_t)host - page;
+    t->stats.fills++;
+    t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
+}
+
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
 {
     struct vmopt_tlb *t = tlb;
-    vmopt__tlb_fast *f = &t->fast;
 
-    if (atomic_load_explicit(&t->flush_pending, memory_order_acquire))
+    if (__builtin_expect(atomic_load_explicit(&t->flush_pending, memory_order_relaxed), 0))
         vmopt_tlb_poll(t);
-    if (access > VMOPT_TLB_EXEC) {
+    if (__builtin_expect(access > VMOPT_TLB_EXEC, 0)) {
         if (fault)
             *fault = -EINVAL;
         return NULL;
     }
-    uint64_t page = vaddr & f->page_mask;
-    uint64_t set = set_of(f, vaddr);
-    vmopt__tlb_entry *base = &f->table[set * f->ways];
-
-    /* A hit in another way of the set: move it to the front, where the
-     * inline path looks, and count it as the hit it is. */
-    for (unsigned w = 1; w < f->ways; w++)
-        if (base[w].tag[access] == page) {
-            vmopt__tlb_entry hit = base[w];
-            base[w] = base[0];
-            base[0] = hit;
-            f->hits++;
-            return (void *)(uintptr_t)(vaddr + base[0].addend);
-        }
-    t->stats.misses++;
-
-    /* Where the page goes: the way that already holds it (for another
-     * access kind), an empty way, or the set's next way in turn. */
+    uint64_t page = vaddr & t->page_mask;
+    uint64_t set = set_of(t, page);
+    vmopt__tlb_entry *base = &t->table[set], *e = base;
     unsigned way = 0;
-    if (f->ways > 1) {
-        way = f->ways;
-        for (unsigned w = 0; w < f->ways && way == f->ways; w++)
-            if (holds(&base[w], page))
-                way = w;
-        for (unsigned w = 0; w < f->ways && way == f->ways; w++)
-            if (!is_valid(&base[w]))
-                way = w;
-        if (way == f->ways) {
-            way = t->next_way[set] % f->ways;
-            t->next_way[set] = (uint8_t)(way + 1);
-        }
-    }
-    vmopt__tlb_entry *e = &base[way];
-
-    /* One pass over the victims: a hit swaps back in; an older translation
-     * of the page for other access kinds must not outlive the fill below. */
-    /* Locals, so the scan is a load and a compare per victim. */
-    const uint64_t *vpage = t->victim_page;
-    unsigned nv = t->n_victim, i = 0;
-    while (i < nv && vpage[i] != page)
-        i++;
-    int stale = -1;
-    if (i < nv) {
-        if (t->victim[i].tag[access] == page) {
-            vmopt__tlb_entry hit = t->victim[i];
-            t->n_valid += !is_valid(e);
-            t->victim[i] = *e;
-            t->victim_page[i] = is_valid(e) ? page_of(e) : INVALID_TAG;
-            *e = hit;
-            t->stats.victim_hits++;
-            list_entry(t, set * f->ways + way);
+    if (t->ways > 1) {
+        if ((e = other_way(t, base, page, access)))
             return (void *)(uintptr_t)(vaddr + e->addend);
-        }
-        stale = (int)i; /* the page for other access kinds: replaced below */
+        way = pick_way(t, base, set, page);
+        e = &WAY(t, base, way);
+    }
+    t->stats.misses++;
+    uint64_t i = set + ((uint64_t)way << t->set_bits);
+
+    /* One pass over the victims' pages (a load and a compare each): a hit
+     * swaps back in; the page held for other access kinds only must not
+     * outlive the fill below. */
+    const uint64_t *vpage = t->victim_page;
+    unsigned nv = t->n_victim, v = 0;
+    while (v < nv && vpage[v] != page)
+        v++;
+    if (v < nv && t->victim[v].tag[access] == page) {
+        swap_victim(t, e, i, v);
+        CHECK(t);
+        return (void *)(uintptr_t)(vaddr + e->addend);
     }
     void *host = NULL;
     unsigned prot = 0;
     int rc = t->cfg.fill(t->cfg.opaque, vaddr, access, &host, &prot);
-    if (rc == 0 && !(prot & (1u << access)))
+    if (__builtin_expect(rc == 0 && !(prot & (1u << access)), 0))
         rc = VMOPT_TLB_EPERM;
-    if (rc != 0) {
+    if (__builtin_expect(rc != 0, 0)) {
         t->stats.faults++;
         if (fault)
             *fault = rc;
         return NULL;
     }
-    if (stale >= 0)
-        drop_victim(t, (unsigned)stale);
-    if (t->n_victim && is_valid(e) && !holds(e, page)) {
-        t->victim[t->next_victim] = *e;
-        t->victim_page[t->next_victim] = page_of(e);
-        t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
-    }
-    t->n_valid += !is_valid(e);
-    for (unsigned k = 0; k <= VMOPT_TLB_EXEC; k++)
-        e->tag[k] = prot & (1u << k) ? page : INVALID_TAG;
-    e->addend = (uint64_t)(uintptr_t)host - page;
-    t->stats.fills++;
-    list_entry(t, set * f->ways + way);
+    if (v < nv)
+        drop_victim(t, v);
+    install(t, e, i, page, host, prot);
     void *result = (void *)((uintptr_t)host + (vaddr - page));
-    if (++t->misses_since_check >= t->n_entries) {
-        t->misses_since_check = 0;
-        maybe_resize(t, t->n_valid);
+    if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0)) {
+        adapt(t, t->n_valid, 1);
+        t->fills_since_check = 0;
+        t->evictions = 0;
     }
     CHECK(t);
     return result;
@@ -305,12 +452,11 @@ VMOPT_EXTERN void vmopt_tlb_flush(vmopt_tlb *t)
 
 VMOPT_EXTERN void vmopt_tlb_flush_page(vmopt_tlb *t, uint64_t vaddr)
 {
-    vmopt__tlb_fast *f = &t->fast;
-    uint64_t page = vaddr & f->page_mask;
-    vmopt__tlb_entry *base = &f->table[set_of(f, vaddr) * f->ways];
-    for (unsigned w = 0; w < f->ways; w++)
-        if (holds(&base[w], page)) {
-            invalidate(&base[w]);
+    uint64_t page = vaddr & t->page_mask;
+    vmopt__tlb_entry *base = &t->table[set_of(t, page)];
+    for (unsigned w = 0; w < t->ways; w++)
+        if (holds(&WAY(t, base, w), page)) {
+            invalidate(&WAY(t, base, w));
             t->n_valid--;
         }
     for (unsigned i = 0; i < t->n_victim; i++)
@@ -324,10 +470,10 @@ VMOPT_EXTERN void vmopt_tlb_flush_range(vmopt_tlb *t, uint64_t vaddr, uint64_t l
 {
     if (len == 0)
         return;
-    uint64_t size = ~t->fast.page_mask + 1;
-    uint64_t first = vaddr & t->fast.page_mask;
-    uint64_t last = (len - 1 > UINT64_MAX - vaddr ? UINT64_MAX : vaddr + len - 1) & t->fast.page_mask;
-    uint64_t pages = ((last - first) >> t->fast.page_shift) + 1;
+    uint64_t size = ~t->page_mask + 1;
+    uint64_t first = vaddr & t->page_mask;
+    uint64_t last = (len - 1 > UINT64_MAX - vaddr ? UINT64_MAX : vaddr + len - 1) & t->page_mask;
+    uint64_t pages = ((last - first) >> t->page_shift) + 1;
     /* Past half the table, one full flush is cheaper than a page at a time. */
     if (pages == 0 || pages > t->n_entries / 2) {
         run_flush(t);
@@ -358,7 +504,7 @@ VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *t)
         flushed = 1;
     }
     /* A safe point is also where a window that saw no flush ends. */
-    if (!flushed && maybe_resize(t, t->n_valid))
+    if (!flushed && adapt(t, t->n_valid, 0))
         flushed = 1;
     return flushed;
 }
@@ -376,26 +522,31 @@ VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *t, vmopt_tlb_config *out
 {
     *out = t->cfg;
     out->entries = (long)t->n_entries;
+    out->hash = (int)t->hash;
 }
 
 VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *t)
 {
     if (!t)
         return;
-    free(t->fast.table);
+    free(t->table);
     free(t->used);
     free(t->listed);
     free(t->next_way);
+    free(t->occupancy);
     free(t);
 }
 
 int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
 {
-    const vmopt__tlb_fast *f = &t->fast;
-    if (f->ways * (f->set_mask + 1) != t->n_entries)
+    if ((UINT64_C(1) << (t->set_bits + t->way_bits)) != t->n_entries)
         return *why = "sets x ways != entries", 0;
+    vmopt__tlb_fast f = t->fast;
+    set_index(t, &f, t->hash);
+    if (memcmp(&f, &t->fast, sizeof f) != 0)
+        return *why = "the hit path's index does not match the geometry", 0;
     for (uint64_t i = 0; i < t->n_entries; i++) {
-        const vmopt__tlb_entry *e = &f->table[i];
+        const vmopt__tlb_entry *e = &t->table[i];
         if (!is_valid(e))
             continue;
         if (!t->listed[i])
@@ -404,9 +555,9 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
         for (unsigned k = 0; k < 3; k++)
             if (e->tag[k] != INVALID_TAG && e->tag[k] != page)
                 return *why = "an entry's tags name two pages", 0;
-        if (page & ~f->page_mask)
+        if (page & ~t->page_mask)
             return *why = "a tag is not page-aligned", 0;
-        if (set_of(f, page) != i / f->ways)
+        if (set_of(t, page) != (i & ((UINT64_C(1) << t->set_bits) - 1)))
             return *why = "an entry sits in the wrong set", 0;
     }
     if (t->n_used > t->n_entries)
@@ -416,7 +567,7 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
             return *why = "a victim's page is out of date", 0;
     uint64_t valid = 0;
     for (uint64_t i = 0; i < t->n_entries; i++)
-        valid += is_valid(&f->table[i]);
+        valid += is_valid(&t->table[i]);
     if (valid != t->n_valid)
         return *why = "the count of valid entries is off", 0;
     return 1;
@@ -453,6 +604,8 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
         return BAD("victim %d: 0 to %d entries", cfg->victim, VMOPT__TLB_MAX_VICTIM);
     if (cfg->resize != 0 && cfg->resize != 1)
         return BAD("resize %d: 0 or 1", cfg->resize);
+    if (cfg->rehash != 0 && cfg->rehash != 1)
+        return BAD("rehash %d: 0 or 1", cfg->rehash);
     if (!cfg->fill)
         return BAD("fill is NULL: the TLB needs the VM's page walk");
 #undef BAD
@@ -461,12 +614,11 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
         return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory");
     t->cfg = *cfg;
     t->cfg.ways = ways;
-    t->fast.ways = (unsigned)ways;
-    t->fast.way_bits = log2u((uint64_t)ways);
-    t->fast.hash = (unsigned)cfg->hash;
-    t->fast.page_shift = log2u(cfg->page_size);
-    t->fast.index_shift = t->fast.page_shift - 5 - t->fast.way_bits;
-    t->fast.page_mask = ~(cfg->page_size - 1);
+    t->ways = (unsigned)ways;
+    t->way_bits = log2u((uint64_t)ways);
+    t->hash = (unsigned)cfg->hash;
+    t->page_shift = log2u(cfg->page_size);
+    t->page_mask = ~(cfg->page_size - 1);
     t->n_victim = (unsigned)cfg->victim;
     clear_victims(t);
     t->window_start_ns = now_ns();

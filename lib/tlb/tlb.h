@@ -9,9 +9,14 @@
 #include "vmopt.h"
 
 #define VMOPT__TLB_MAX_VICTIM 64
+#define VMOPT__TLB_RECENT 64 /* pages filled last, which rehashing judges by */
 
 struct vmopt_tlb {
     vmopt__tlb_fast fast;
+    vmopt__tlb_entry *table;  /* as fast.table */
+    /* The geometry, for the slow paths. */
+    uint64_t page_mask;
+    unsigned page_shift, set_bits, ways, way_bits, hash;
     vmopt_tlb_config cfg;     /* every AUTO resolved */
     uint64_t n_entries;
     uint64_t n_valid;         /* entries of the table holding a translation */
@@ -19,14 +24,18 @@ struct vmopt_tlb {
     uint64_t n_used;
     uint8_t *listed;          /* entry i is on `used` */
     uint8_t *next_way;        /* per set: the way to replace next */
+    uint8_t *occupancy;       /* per set: scratch for collisions_under() */
     vmopt__tlb_entry victim[VMOPT__TLB_MAX_VICTIM];
     uint64_t victim_page[VMOPT__TLB_MAX_VICTIM]; /* the page each holds, or 1: one compare each */
     unsigned n_victim, next_victim;
     uint64_t asid;
     atomic_int flush_pending;
-    /* resizing */
-    uint64_t misses_since_check;
+    /* resizing and rehashing */
+    uint64_t fills_since_check, evictions; /* since the last check */
     uint64_t window_start_ns, window_max_valid;
+    uint64_t hash_since_ns;
+    uint64_t recent[VMOPT__TLB_RECENT];
+    uint64_t n_recent;
     vmopt_tlb_stats stats;
 };
 
