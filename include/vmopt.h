@@ -324,6 +324,94 @@ VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *tlb, vmopt_tlb_stats *out
  *  are the ones in force now (resizing and rehashing change them). */
 VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *tlb, vmopt_tlb_config *out);
 
+/* ---- object pool ----------------------------------------------------------- */
+
+/* Objects of one size and alignment (frames, nodes, handles), from chunks
+ * taken from the OS, through per-thread magazines (Bonwick's): a LIFO
+ * array of free objects per thread and per pool, exchanged whole with the
+ * pool's depot when it runs empty or full.  Any thread may free any
+ * object: it goes into that thread's magazine, as cheap as a local free.
+ * See docs/pool.md. */
+typedef struct vmopt_pool vmopt_pool;
+
+#define VMOPT_POOL_AUTO (-1)
+typedef struct vmopt_pool_config {
+    size_t size;        /* sizeof(vmopt_pool_config) */
+    size_t object_size; /* bytes, 1 to 1 MiB */
+    size_t align;       /* a power of two up to 4096; 0: 16, or less for smaller objects */
+    long magazine;      /* objects a thread caches, 0-4096 (0: none); AUTO: the plan's */
+    long chunk_size;    /* bytes taken from the OS at a time, a power of two; AUTO: the plan's */
+    int debug;          /* 1: catch double frees and foreign pointers (slower); AUTO: on in
+                           --enable-debug builds or with VMOPT_POOL_DEBUG=1 */
+    const char *name;   /* for messages; NULL: "pool" */
+} vmopt_pool_config;
+#define VMOPT_POOL_CONFIG_INIT                                                                     \
+    {sizeof(vmopt_pool_config), 0, 0, VMOPT_POOL_AUTO, VMOPT_POOL_AUTO, VMOPT_POOL_AUTO, NULL}
+
+/** Creates a pool; -EINVAL naming the bad field, -ENOMEM. */
+VMOPT_EXTERN int vmopt_pool_create(vmopt_pool **out, const vmopt_pool_config *cfg);
+/** Frees every chunk.  No thread may use the pool, or hold its objects,
+ *  from then on. */
+VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *pool);
+/** An object, or NULL with errno ENOMEM (the pool stays usable). */
+VMOPT_EXTERN void *vmopt_pool_alloc(vmopt_pool *pool);
+/** Gives an object back; from any thread.  NULL is ignored. */
+VMOPT_EXTERN void vmopt_pool_free(vmopt_pool *pool, void *obj);
+/** Returns to the OS the chunks whose objects are all free in the depot
+ *  or the calling thread's magazines; the bytes released. */
+VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *pool);
+
+typedef struct vmopt_pool_stats {
+    uint64_t allocs, frees;   /* every call */
+    uint64_t cache_hits;      /* allocs and frees served by a thread's magazine */
+    uint64_t refills, drains; /* magazines exchanged with the depot or the chunks */
+    uint64_t chunks;          /* chunks held now */
+    uint64_t bytes_held;      /* their bytes */
+    uint64_t magazine;        /* the magazine size in force (retuning grows it) */
+    uint64_t chunk_size;      /* the next chunk's size (retuning grows it) */
+} vmopt_pool_stats;
+/** Counters summed over the threads; others' may lag by their last ops. */
+VMOPT_EXTERN void vmopt_pool_get_stats(vmopt_pool *pool, vmopt_pool_stats *out);
+
+/* The inline fast path: a thread asks once for its magazine of a pool and
+ * then allocates and frees through it with no call.  The handle is this
+ * thread's only, and lives until the thread exits or the pool is
+ * destroyed. */
+typedef struct vmopt_pool_cache {
+    void **slot;          /* the loaded magazine: slot[0..n) are free objects */
+    unsigned n, cap;      /* cap 0 sends every call to the slow path (debug, ASan) */
+    uint64_t allocs, frees; /* served here; written by this thread only, read by stats */
+} vmopt_pool_cache;
+/** This thread's magazine of pool (made on first use); NULL on ENOMEM. */
+VMOPT_EXTERN vmopt_pool_cache *vmopt_pool_thread_cache(vmopt_pool *pool);
+VMOPT_EXTERN void *vmopt__pool_refill(vmopt_pool_cache *c);
+VMOPT_EXTERN void vmopt__pool_drain(vmopt_pool_cache *c, void *obj);
+
+/** vmopt_pool_alloc through this thread's magazine, inline. */
+static inline void *vmopt_pool_cache_alloc(vmopt_pool_cache *c)
+{
+    unsigned n = c->n;
+    if (__builtin_expect(n != 0, 1)) {
+        c->n = n - 1;
+        __atomic_store_n(&c->allocs, c->allocs + 1, __ATOMIC_RELAXED);
+        return c->slot[n - 1];
+    }
+    return vmopt__pool_refill(c);
+}
+
+/** vmopt_pool_free through this thread's magazine, inline. */
+static inline void vmopt_pool_cache_free(vmopt_pool_cache *c, void *obj)
+{
+    unsigned n = c->n;
+    if (__builtin_expect(n < c->cap && obj != NULL, 1)) {
+        c->slot[n] = obj;
+        c->n = n + 1;
+        __atomic_store_n(&c->frees, c->frees + 1, __ATOMIC_RELAXED);
+        return;
+    }
+    vmopt__pool_drain(c, obj);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,7 +14,8 @@
     XX(CACHE_DIR, "VMOPT_CACHE_DIR", any,                                                          \
        "where calibrated profiles are saved (default $XDG_CACHE_HOME/vmopt)")                      \
     XX(LOG, "VMOPT_LOG", log, "error, warn, info or debug, to stderr")                             \
-    XX(DISABLE, "VMOPT_DISABLE", flag, "1: the preload passes every call above 16 B to the C library")
+    XX(DISABLE, "VMOPT_DISABLE", flag, "1: the preload passes every call above 16 B to the C library") \
+    XX(POOL_DEBUG, "VMOPT_POOL_DEBUG", flag, "1: object pools catch double frees and foreign pointers")
 
 typedef enum {
 #define VMOPT__OPT_ENUM_(id, var, check, meaning) VMOPT__O_##id,

@@ -1,0 +1,704 @@
+/* The object pool: chunks from the OS carved into objects of one size,
+ * per-thread magazines (Bonwick's "Magazines and Vmem", 2001) in front of
+ * a depot of full and empty magazines under one lock.
+ *
+ * A thread holds two magazines per pool, the loaded one and the previous
+ * one.  An alloc pops the loaded one; when it is empty and the previous is
+ * full they swap; only when both are empty does the thread go to the depot
+ * (or the chunks) for a full one.  Frees mirror that.  So a thread that
+ * alternates at a boundary never touches the lock, and one that allocates
+ * or frees in bulk does once per magazine.  A free from another thread
+ * than the allocating one is an ordinary free into the freeing thread's
+ * magazine: the objects are the pool's, not a thread's.
+ *
+ * Retuning: a thread that goes to the depot more than 64 times in 10 ms
+ * doubles the pool's magazine size (up to 4096); a pool that needs a new
+ * chunk within 100 ms of the last doubles its chunk size (up to 64x the
+ * configured one).  Both only grow, so they never flap. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "lib/internal.h"
+#include "lib/options.h"
+#include "lib/pool/pool.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define SLOTS 32 /* pools with thread caches at once; more work through the lock */
+#define NO_SLOT SLOTS
+#define GROW_SLOW_OPS 64
+#define GROW_WINDOW_NS (10 * 1000000ull)
+#define CHUNK_WINDOW_NS (100 * 1000000ull)
+#define CHUNK_GROWTH_MAX 64
+
+int vmopt__pool_fail_next;
+
+/* Every live pool by slot, so that a thread's exit finds the pools its
+ * caches belong to (and skips those destroyed since). */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static vmopt_pool *live[SLOTS];
+static uint64_t next_id = 1;
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+/* This thread's caches, by pool slot; the id tells a stale entry (its pool
+ * destroyed, the slot reused) from a live one without reading the cache.
+ * Initial-exec: 512 bytes of static TLS, an fs-relative load to find. */
+static __thread struct {
+    vmopt__pool_tcache *cache;
+    uint64_t id;
+} tls[SLOTS] __attribute__((tls_model("initial-exec")));
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t relaxed(const uint64_t *v)
+{
+    return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+static void bump(uint64_t *v)
+{
+    __atomic_store_n(v, *v + 1, __ATOMIC_RELAXED);
+}
+
+static void *os_alloc(size_t bytes)
+{
+    if (vmopt__pool_fail_next > 0) {
+        vmopt__pool_fail_next--;
+        return NULL;
+    }
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void *heap_alloc(size_t bytes)
+{
+    if (vmopt__pool_fail_next > 0) {
+        vmopt__pool_fail_next--;
+        return NULL;
+    }
+    return malloc(bytes);
+}
+
+/* ---- chunks (pool lock held) --------------------------------------------- */
+
+static vmopt__chunk *new_chunk(vmopt_pool *p)
+{
+    uint64_t now = now_ns();
+    if (p->n_chunks && now - p->last_chunk_ns < CHUNK_WINDOW_NS && p->chunk_bytes < p->chunk_min * CHUNK_GROWTH_MAX &&
+        p->chunk_bytes < (UINT64_C(1) << 30))
+        p->chunk_bytes *= 2;
+    size_t bytes = p->chunk_bytes;
+    if (bytes < p->stride)
+        bytes = (p->stride + 4095) & ~(size_t)4095;
+    vmopt__chunk *c = heap_alloc(sizeof *c);
+    void *base = c ? os_alloc(bytes) : NULL;
+    uint8_t *bits = NULL;
+    if (base && p->debug && !(bits = calloc(bytes / p->stride / 8 + 1, 1))) {
+        munmap(base, bytes);
+        base = NULL;
+    }
+    if (!base) {
+        free(c);
+        return NULL;
+    }
+    *c = (vmopt__chunk){p->chunks, base, bytes, 0, bytes / p->stride, bits};
+    POISON(base, bytes);
+    p->chunks = p->current = c;
+    p->n_chunks++;
+    p->bytes_held += bytes;
+    p->last_chunk_ns = now;
+    return c;
+}
+
+/* Up to n fresh objects into out; how many. */
+static unsigned carve(vmopt_pool *p, void **out, unsigned n)
+{
+    unsigned got = 0;
+    while (got < n) {
+        vmopt__chunk *c = p->current;
+        if (!c || c->objects == c->capacity) {
+            if (!(c = new_chunk(p)))
+                break;
+        }
+        while (got < n && c->objects < c->capacity)
+            out[got++] = c->base + c->objects++ * p->stride;
+    }
+    return got;
+}
+
+static vmopt__chunk *chunk_of(vmopt_pool *p, const void *obj)
+{
+    for (vmopt__chunk *c = p->chunks; c; c = c->next)
+        if ((const char *)obj >= c->base && (const char *)obj < c->base + c->objects * p->stride)
+            return c;
+    return NULL;
+}
+
+/* ---- magazines ------------------------------------------------------------ */
+
+static vmopt__magazine *new_magazine(unsigned capacity)
+{
+    vmopt__magazine *m = heap_alloc(sizeof *m + capacity * sizeof(void *));
+    if (m) {
+        m->next = NULL;
+        m->n = 0;
+        m->capacity = capacity;
+    }
+    return m;
+}
+
+static vmopt__magazine *pop(vmopt__magazine **list)
+{
+    vmopt__magazine *m = *list;
+    if (m)
+        *list = m->next;
+    return m;
+}
+
+static void push(vmopt__magazine **list, vmopt__magazine *m)
+{
+    m->next = *list;
+    *list = m;
+}
+
+/* An empty magazine of the size in force, from the depot or new.  With no
+ * thread caches (magazine 0) the depot still keeps its free objects in
+ * magazines of 64. */
+static vmopt__magazine *empty_magazine(vmopt_pool *p)
+{
+    unsigned want = p->magazine ? p->magazine : 64;
+    vmopt__magazine *m;
+    while ((m = pop(&p->empty)) && m->capacity < want)
+        free(m);
+    return m ? m : new_magazine(want);
+}
+
+/* ---- the locked path: debug, ASan, and pools with no thread slot ---------- */
+
+static VMOPT__COLD void bad_free(vmopt_pool *p, void *obj, const char *what)
+{
+    vmopt__log(VMOPT__LOG_ERROR, "vmopt_pool_free(%s): %p %s", p->name, obj, what);
+    fprintf(stderr, "vmopt: vmopt_pool_free(%s): %p %s\n", p->name, obj, what);
+    abort();
+}
+
+static void *locked_alloc(vmopt_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    void *obj = NULL;
+    vmopt__magazine *m = p->full;
+    if (m) {
+        obj = m->slot[--m->n];
+        if (!m->n)
+            push(&p->empty, pop(&p->full));
+    } else if (p->loose) {
+        obj = p->loose;
+        UNPOISON(obj, sizeof(void *));
+        p->loose = *(void **)obj;
+    } else {
+        carve(p, &obj, 1);
+    }
+    if (obj) {
+        if (p->debug) {
+            vmopt__chunk *c = chunk_of(p, obj);
+            size_t i = (size_t)((char *)obj - c->base) / p->stride;
+            c->in_use[i / 8] |= (uint8_t)(1u << (i % 8));
+        }
+        UNPOISON(obj, p->object_size);
+        p->locked_allocs++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (!obj)
+        errno = ENOMEM;
+    return obj;
+}
+
+static void depot_put(vmopt_pool *p, void *obj)
+{
+    vmopt__magazine *m = p->full;
+    if (!m || m->n == m->capacity) {
+        if ((m = empty_magazine(p)))
+            push(&p->full, m);
+    }
+    if (m) {
+        m->slot[m->n++] = obj;
+    } else { /* no memory for a magazine: link it through itself */
+        UNPOISON(obj, sizeof(void *));
+        *(void **)obj = p->loose;
+        p->loose = obj;
+        POISON(obj, sizeof(void *));
+    }
+}
+
+static void locked_free(vmopt_pool *p, void *obj)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->debug) {
+        vmopt__chunk *c = chunk_of(p, obj);
+        if (!c)
+            bad_free(p, obj, "is not an object of this pool (foreign pointer)");
+        size_t off = (size_t)((char *)obj - c->base), i = off / p->stride;
+        if (off % p->stride)
+            bad_free(p, obj, "is inside an object, not at its start");
+        if (!(c->in_use[i / 8] & (1u << (i % 8))))
+            bad_free(p, obj, "is already free (double free)");
+        c->in_use[i / 8] &= (uint8_t)~(1u << (i % 8));
+    }
+    POISON(obj, p->object_size);
+    depot_put(p, obj);
+    p->locked_frees++;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- thread caches -------------------------------------------------------- */
+
+static void load(vmopt__pool_tcache *t, vmopt__magazine *m)
+{
+    t->loaded = m;
+    t->head.slot = m->slot;
+    t->head.n = m->n;
+    t->head.cap = m->capacity;
+}
+
+static void unload(vmopt__pool_tcache *t)
+{
+    if (t->loaded)
+        t->loaded->n = t->head.n;
+}
+
+/* Called under the pool lock at each trip to the depot: a thread that
+ * makes 64 trips within 10 ms doubles the pool's magazine size. */
+static void retune_magazine(vmopt__pool_tcache *t)
+{
+    vmopt_pool *p = t->pool;
+    uint64_t now = now_ns();
+    if (++t->slow_ops < GROW_SLOW_OPS)
+        return;
+    if (now - t->window_start_ns < GROW_WINDOW_NS && p->magazine < VMOPT__POOL_MAX_MAGAZINE) {
+        p->magazine *= 2;
+        vmopt__log(VMOPT__LOG_DEBUG, "pool %s: magazine %u: 64 depot trips in under 10 ms", p->name,
+                   p->magazine);
+    }
+    t->slow_ops = 0;
+    t->window_start_ns = now;
+}
+
+VMOPT_EXTERN void *vmopt__pool_refill(vmopt_pool_cache *c)
+{
+    vmopt__pool_tcache *t = (vmopt__pool_tcache *)c;
+    vmopt_pool *p = t->pool;
+    if (!c->cap)
+        return locked_alloc(p);
+    unload(t);
+    if (t->previous && t->previous->n) {
+        vmopt__magazine *m = t->previous;
+        t->previous = t->loaded;
+        load(t, m);
+    } else {
+        pthread_mutex_lock(&p->lock);
+        vmopt__magazine *m = pop(&p->full);
+        if (!m && (m = empty_magazine(p))) {
+            m->n = carve(p, m->slot, m->capacity);
+            while (m->n < m->capacity && p->loose) { /* objects freed without a magazine */
+                void *obj = p->loose;
+                UNPOISON(obj, sizeof(void *));
+                p->loose = *(void **)obj;
+                m->slot[m->n++] = obj;
+            }
+            if (!m->n) {
+                push(&p->empty, m);
+                m = NULL;
+            }
+        }
+        if (m) {
+            if (t->previous)
+                push(&p->empty, t->previous);
+            t->previous = t->loaded;
+            load(t, m);
+            bump(&t->refills);
+            retune_magazine(t);
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (!m) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+    bump(&t->slow_allocs);
+    return c->slot[--c->n];
+}
+
+VMOPT_EXTERN void vmopt__pool_drain(vmopt_pool_cache *c, void *obj)
+{
+    vmopt__pool_tcache *t = (vmopt__pool_tcache *)c;
+    vmopt_pool *p = t->pool;
+    if (!obj)
+        return;
+    if (!c->cap) {
+        locked_free(p, obj);
+        return;
+    }
+    unload(t);
+    if (t->previous && t->previous->n == 0 && t->previous->capacity >= t->loaded->capacity) {
+        vmopt__magazine *m = t->previous;
+        t->previous = t->loaded;
+        load(t, m);
+    } else {
+        pthread_mutex_lock(&p->lock);
+        vmopt__magazine *m = empty_magazine(p);
+        if (!m) { /* no memory for a magazine: the object goes to the depot alone */
+            depot_put(p, obj);
+            pthread_mutex_unlock(&p->lock);
+            bump(&t->slow_frees);
+            return;
+        }
+        if (t->previous) {
+            if (t->previous->n)
+                push(&p->full, t->previous);
+            else
+                push(&p->empty, t->previous);
+        }
+        t->previous = t->loaded;
+        load(t, m);
+        bump(&t->drains);
+        retune_magazine(t);
+        pthread_mutex_unlock(&p->lock);
+    }
+    c->slot[c->n++] = obj;
+    bump(&t->slow_frees);
+}
+
+/* The thread's magazines go back to the depot (pool lock held). */
+static void flush_cache(vmopt_pool *p, vmopt__pool_tcache *t)
+{
+    unload(t);
+    vmopt__magazine *mags[2] = {t->loaded, t->previous};
+    for (int i = 0; i < 2; i++)
+        if (mags[i])
+            push(mags[i]->n ? &p->full : &p->empty, mags[i]);
+    t->loaded = t->previous = NULL;
+    t->head.n = t->head.cap = 0;
+}
+
+/* A thread that exits: its magazines to the depot, its counters to the
+ * pool's, and off the pool's list (pool lock held). */
+static void release_cache(vmopt_pool *p, vmopt__pool_tcache *t)
+{
+    flush_cache(p, t);
+    p->gone[0] += t->head.allocs + t->slow_allocs;
+    p->gone[1] += t->head.frees + t->slow_frees;
+    p->gone[2] += t->head.allocs + t->head.frees;
+    p->gone[3] += t->refills;
+    p->gone[4] += t->drains;
+    for (vmopt__pool_tcache **q = &p->caches; *q; q = &(*q)->next_in_pool)
+        if (*q == t) {
+            *q = t->next_in_pool;
+            break;
+        }
+}
+
+static void thread_exit(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&registry_lock);
+    for (unsigned s = 0; s < SLOTS; s++) {
+        if (!tls[s].id)
+            continue;
+        vmopt_pool *p = live[s];
+        if (p && p->id == tls[s].id) {
+            pthread_mutex_lock(&p->lock);
+            release_cache(p, tls[s].cache);
+            pthread_mutex_unlock(&p->lock);
+            free(tls[s].cache);
+        }
+        tls[s].id = 0;
+        tls[s].cache = NULL;
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void make_exit_key(void)
+{
+    pthread_key_create(&exit_key, thread_exit);
+}
+
+static VMOPT__COLD vmopt__pool_tcache *new_cache(vmopt_pool *p)
+{
+    if (p->slot == NO_SLOT)
+        return &p->shared;
+    vmopt__pool_tcache *t = heap_alloc(sizeof *t);
+    if (!t)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    t->pool = p;
+    t->pool_id = p->id;
+    t->window_start_ns = now_ns();
+    pthread_mutex_lock(&p->lock);
+    vmopt__magazine *m = p->debug ? NULL : empty_magazine(p);
+    if (m)
+        load(t, m);
+    t->head.cap = m ? m->capacity : 0; /* 0: every call through the locked path */
+    t->next_in_pool = p->caches;
+    p->caches = t;
+    pthread_mutex_unlock(&p->lock);
+    pthread_once(&exit_once, make_exit_key);
+    pthread_setspecific(exit_key, (void *)1);
+    tls[p->slot].cache = t;
+    tls[p->slot].id = p->id;
+    return t;
+}
+
+static inline vmopt__pool_tcache *cache_of(vmopt_pool *p)
+{
+    unsigned s = p->slot;
+    if (__builtin_expect(s < SLOTS && tls[s].id == p->id, 1))
+        return tls[s].cache;
+    return new_cache(p);
+}
+
+VMOPT_EXTERN vmopt_pool_cache *vmopt_pool_thread_cache(vmopt_pool *p)
+{
+    vmopt__pool_tcache *t = cache_of(p);
+    return t ? &t->head : NULL;
+}
+
+VMOPT_EXTERN void *vmopt_pool_alloc(vmopt_pool *p)
+{
+    vmopt__pool_tcache *t = cache_of(p);
+    if (__builtin_expect(!t, 0))
+        return locked_alloc(p);
+    return vmopt_pool_cache_alloc(&t->head);
+}
+
+VMOPT_EXTERN void vmopt_pool_free(vmopt_pool *p, void *obj)
+{
+    vmopt__pool_tcache *t = cache_of(p);
+    if (__builtin_expect(!t, 0)) {
+        if (obj)
+            locked_free(p, obj);
+        return;
+    }
+    vmopt_pool_cache_free(&t->head, obj);
+}
+
+/* ---- trim ------------------------------------------------------------------ */
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+    return (x > y) - (x < y);
+}
+
+VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
+{
+    vmopt__pool_tcache *mine = p->slot < SLOTS && tls[p->slot].id == p->id ? tls[p->slot].cache : NULL;
+    pthread_mutex_lock(&p->lock);
+    if (mine)
+        flush_cache(p, mine);
+    /* Every free object the depot holds, sorted, then counted per chunk. */
+    size_t n = 0, cap = 0;
+    for (vmopt__magazine *m = p->full; m; m = m->next)
+        cap += m->n;
+    for (void *o = p->loose; o; n++) {
+        UNPOISON(o, sizeof(void *));
+        void *next = *(void **)o;
+        POISON(o, sizeof(void *));
+        o = next;
+    }
+    cap += n;
+    void **all = cap ? malloc(cap * sizeof *all) : NULL;
+    size_t released = 0;
+    if (cap && !all)
+        goto out;
+    n = 0;
+    while (p->full) {
+        vmopt__magazine *m = pop(&p->full);
+        memcpy(all + n, m->slot, m->n * sizeof *all);
+        n += m->n;
+        m->n = 0;
+        push(&p->empty, m);
+    }
+    while (p->loose) {
+        void *o = p->loose;
+        UNPOISON(o, sizeof(void *));
+        p->loose = *(void **)o;
+        all[n++] = o;
+    }
+    qsort(all, n, sizeof *all, cmp_ptr);
+    for (vmopt__chunk **q = &p->chunks; *q;) {
+        vmopt__chunk *c = *q;
+        size_t lo = 0, hi = n;
+        while (lo < hi) { /* the first object at or above the chunk's base */
+            size_t mid = (lo + hi) / 2;
+            if ((char *)all[mid] < c->base)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t count = 0;
+        while (lo + count < n && (char *)all[lo + count] < c->base + c->bytes)
+            count++;
+        if (count == c->objects) {
+            for (size_t i = lo; i < lo + count; i++)
+                all[i] = NULL;
+            *q = c->next;
+            if (p->current == c)
+                p->current = NULL;
+            UNPOISON(c->base, c->bytes);
+            munmap(c->base, c->bytes);
+            released += c->bytes;
+            p->bytes_held -= c->bytes;
+            p->n_chunks--;
+            free(c->in_use);
+            free(c);
+        } else {
+            q = &c->next;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (all[i])
+            depot_put(p, all[i]);
+    free(all);
+out:
+    if (mine) { /* an empty magazine again, or the locked path if none can be had */
+        vmopt__magazine *m = empty_magazine(p);
+        if (m)
+            load(mine, m);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return released;
+}
+
+/* ---- life cycle and stats ------------------------------------------------- */
+
+VMOPT_EXTERN void vmopt_pool_get_stats(vmopt_pool *p, vmopt_pool_stats *out)
+{
+    pthread_mutex_lock(&p->lock);
+    uint64_t allocs = p->gone[0] + p->locked_allocs, frees = p->gone[1] + p->locked_frees;
+    uint64_t hits = p->gone[2], refills = p->gone[3], drains = p->gone[4];
+    for (vmopt__pool_tcache *t = p->caches; t; t = t->next_in_pool) {
+        uint64_t fa = relaxed(&t->head.allocs), ff = relaxed(&t->head.frees);
+        allocs += fa + relaxed(&t->slow_allocs);
+        frees += ff + relaxed(&t->slow_frees);
+        hits += fa + ff;
+        refills += relaxed(&t->refills);
+        drains += relaxed(&t->drains);
+    }
+    *out = (vmopt_pool_stats){allocs, frees, hits, refills, drains, p->n_chunks, p->bytes_held,
+                              p->magazine, p->chunk_bytes};
+    pthread_mutex_unlock(&p->lock);
+}
+
+static int is_pow2(uint64_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
+{
+#define BAD(...) vmopt__fail(-EINVAL, "vmopt_pool_create: " __VA_ARGS__)
+    vmopt_pool_config c = *cfg;
+    if (c.object_size == 0 || c.object_size > (1u << 20))
+        return BAD("object_size %zu: 1 byte to 1 MiB", c.object_size);
+    if (c.align == 0)
+        c.align = c.object_size >= 16 ? 16 : c.object_size >= 8 ? 8 : sizeof(void *);
+    if (!is_pow2(c.align) || c.align > 4096)
+        return BAD("align %zu: a power of two up to 4096", c.align);
+    if (c.magazine < 0 || c.magazine > VMOPT__POOL_MAX_MAGAZINE)
+        return BAD("magazine %ld: 0 to %d objects", c.magazine, VMOPT__POOL_MAX_MAGAZINE);
+    if (c.chunk_size < 4096 || !is_pow2((uint64_t)c.chunk_size) || c.chunk_size > (1l << 30))
+        return BAD("chunk_size %ld: a power of two from 4 KiB to 1 GiB", c.chunk_size);
+    if (c.debug != 0 && c.debug != 1)
+        return BAD("debug %d: 0 or 1", c.debug);
+#undef BAD
+    vmopt_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return vmopt__fail(-ENOMEM, "vmopt_pool_create: out of memory");
+    pthread_mutex_init(&p->lock, NULL);
+    vmopt__strlcpy(p->name, c.name ? c.name : "pool", sizeof p->name);
+    p->object_size = c.object_size;
+    size_t stride = (c.object_size + c.align - 1) & ~(c.align - 1);
+    p->stride = stride < sizeof(void *) ? sizeof(void *) : stride;
+    p->chunk_bytes = p->chunk_min = (size_t)c.chunk_size;
+    p->debug = c.debug;
+    p->magazine = (unsigned)c.magazine;
+#ifdef POOL_ASAN
+    p->magazine = 0; /* every object poisoned while free: each call takes the locked path */
+#endif
+    if (p->debug)
+        p->magazine = 0;
+    p->shared.pool = p;
+    pthread_mutex_lock(&registry_lock);
+    p->id = next_id++;
+    p->slot = NO_SLOT;
+    if (p->magazine) /* with no magazine, a thread cache would only say so */
+        for (unsigned s = 0; s < SLOTS; s++)
+            if (!live[s]) {
+                live[s] = p;
+                p->slot = s;
+                break;
+            }
+    pthread_mutex_unlock(&registry_lock);
+    *out = p;
+    return 0;
+}
+
+VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    if (p->slot < SLOTS)
+        live[p->slot] = NULL;
+    pthread_mutex_unlock(&registry_lock);
+    if (p->slot < SLOTS && tls[p->slot].id == p->id)
+        tls[p->slot].id = 0;
+    for (vmopt__pool_tcache *t = p->caches, *next; t; t = next) {
+        next = t->next_in_pool;
+        free(t->loaded);
+        free(t->previous);
+        free(t);
+    }
+    vmopt__magazine *lists[2] = {p->full, p->empty};
+    for (int i = 0; i < 2; i++)
+        for (vmopt__magazine *m = lists[i], *next; m; m = next) {
+            next = m->next;
+            free(m);
+        }
+    for (vmopt__chunk *c = p->chunks, *next; c; c = next) {
+        next = c->next;
+        UNPOISON(c->base, c->bytes);
+        munmap(c->base, c->bytes);
+        free(c->in_use);
+        free(c);
+    }
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}

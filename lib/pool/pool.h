@@ -1,0 +1,72 @@
+/* The object pool's private state.  Its per-thread head
+ * (vmopt_pool_cache, in vmopt.h) is what the inline paths read. */
+#ifndef VMOPT_POOL_H
+#define VMOPT_POOL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "vmopt.h"
+
+#define VMOPT__POOL_MAX_MAGAZINE 4096
+
+/* A magazine: an array of free objects, full or empty, as it moves
+ * between a thread and the depot. */
+typedef struct vmopt__magazine {
+    struct vmopt__magazine *next;
+    unsigned n, capacity;
+    void *slot[];
+} vmopt__magazine;
+
+typedef struct vmopt__chunk {
+    struct vmopt__chunk *next;
+    char *base;        /* objects from here */
+    size_t bytes;      /* mapped */
+    size_t objects;    /* carved so far */
+    size_t capacity;   /* objects it holds */
+    uint8_t *in_use;   /* debug: a bit per object */
+} vmopt__chunk;
+
+struct vmopt_pool;
+
+/* A thread's magazines of one pool: the public head, then the previous
+ * magazine (Bonwick's two, so that alternating allocs and frees at a
+ * boundary do not go to the depot each time). */
+typedef struct vmopt__pool_tcache {
+    vmopt_pool_cache head;
+    vmopt__magazine *loaded, *previous;
+    struct vmopt_pool *pool;
+    uint64_t pool_id;
+    struct vmopt__pool_tcache *next_in_pool; /* the pool's list, under its lock */
+    uint64_t slow_ops, window_start_ns;      /* for retuning the magazine size */
+    uint64_t refills, drains, slow_allocs, slow_frees; /* this thread writes, stats read */
+} vmopt__pool_tcache;
+
+struct vmopt_pool {
+    pthread_mutex_t lock; /* the depot, chunks, caches list */
+    uint64_t id;          /* never reused: thread-local slots compare it */
+    unsigned slot;        /* this pool's index in every thread's cache table */
+    char name[32];
+    size_t object_size, stride;
+    size_t chunk_bytes;   /* the next chunk's size */
+    size_t chunk_min;     /* the configured one */
+    unsigned magazine;    /* the size in force */
+    int debug;
+    vmopt__magazine *full, *empty; /* the depot */
+    vmopt__chunk *chunks, *current;
+    uint64_t n_chunks, bytes_held, last_chunk_ns;
+    void *loose;          /* free objects linked through their first word (no magazine to spare) */
+    vmopt__pool_tcache *caches;
+    vmopt__pool_tcache shared; /* cap 0: for a pool with no thread slot left */
+    uint64_t gone[6];     /* exited threads' allocs, frees, hits, refills, drains, slow allocs */
+    uint64_t locked_allocs, locked_frees;
+};
+
+/* Creates a pool from a configuration with no AUTO left; -EINVAL names
+ * the field that is wrong. */
+int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg);
+
+/* Tests: make the next n OS allocations of any pool fail (0: none). */
+extern int vmopt__pool_fail_next;
+
+#endif
