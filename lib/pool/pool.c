@@ -516,32 +516,41 @@ static int cmp_ptr(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
+/* The first of all[0..n) at or above addr (all sorted). */
+static size_t lower_bound(void *const *all, size_t n, const char *addr)
 {
-    vmopt__pool_tcache *mine = p->slot < SLOTS && tls[p->slot].id == p->id ? tls[p->slot].cache : NULL;
-    pthread_mutex_lock(&p->lock);
-    if (mine)
-        flush_cache(p, mine);
-    /* Every free object the depot holds, sorted, then counted per chunk. */
-    size_t n = 0, cap = 0;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((const char *)all[mid] < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Every free object the depot holds, into one array (pool lock held); the
+ * depot keeps its magazines, emptied.  NULL with *n 0 if there are none. */
+static void **take_depot(vmopt_pool *p, size_t *n)
+{
+    size_t cap = 0, loose = 0;
     for (vmopt__magazine *m = p->full; m; m = m->next)
         cap += m->n;
-    for (void *o = p->loose; o; n++) {
+    for (void *o = p->loose; o; loose++) {
         UNPOISON(o, sizeof(void *));
         void *next = *(void **)o;
         POISON(o, sizeof(void *));
         o = next;
     }
-    cap += n;
-    void **all = cap ? malloc(cap * sizeof *all) : NULL;
-    size_t released = 0;
-    if (cap && !all)
-        goto out;
-    n = 0;
+    *n = 0;
+    void **all = cap + loose ? malloc((cap + loose) * sizeof *all) : NULL;
+    if (!all)
+        return NULL;
     while (p->full) {
         vmopt__magazine *m = pop(&p->full);
-        memcpy(all + n, m->slot, m->n * sizeof *all);
-        n += m->n;
+        memcpy(all + *n, m->slot, m->n * sizeof *all);
+        *n += m->n;
         m->n = 0;
         push(&p->empty, m);
     }
@@ -549,44 +558,55 @@ VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
         void *o = p->loose;
         UNPOISON(o, sizeof(void *));
         p->loose = *(void **)o;
-        all[n++] = o;
+        all[(*n)++] = o;
     }
-    qsort(all, n, sizeof *all, cmp_ptr);
-    for (vmopt__chunk **q = &p->chunks; *q;) {
-        vmopt__chunk *c = *q;
-        size_t lo = 0, hi = n;
-        while (lo < hi) { /* the first object at or above the chunk's base */
-            size_t mid = (lo + hi) / 2;
-            if ((char *)all[mid] < c->base)
-                lo = mid + 1;
-            else
-                hi = mid;
+    return all;
+}
+
+static void release_chunk(vmopt_pool *p, vmopt__chunk *c)
+{
+    UNPOISON(c->base, c->bytes);
+    munmap(c->base, c->bytes);
+    p->bytes_held -= c->bytes;
+    p->n_chunks--;
+    free(c->in_use);
+    free(c);
+}
+
+VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
+{
+    vmopt__pool_tcache *mine = p->slot < SLOTS && tls[p->slot].id == p->id ? tls[p->slot].cache : NULL;
+    pthread_mutex_lock(&p->lock);
+    if (mine)
+        flush_cache(p, mine);
+    size_t n, released = 0;
+    void **all = take_depot(p, &n);
+    if (all) {
+        /* A chunk goes when the depot holds every object carved from it.
+         * The counts come from the sorted array as it is; the objects of
+         * chunks released are dropped from it only afterwards. */
+        qsort(all, n, sizeof *all, cmp_ptr);
+        uint8_t *gone = calloc(n, 1);
+        for (vmopt__chunk **q = &p->chunks; gone && *q;) {
+            vmopt__chunk *c = *q;
+            size_t lo = lower_bound(all, n, c->base), hi = lower_bound(all, n, c->base + c->bytes);
+            if (hi - lo == c->objects && c->objects) {
+                memset(gone + lo, 1, hi - lo);
+                *q = c->next;
+                if (p->current == c)
+                    p->current = NULL;
+                released += c->bytes;
+                release_chunk(p, c);
+            } else {
+                q = &c->next;
+            }
         }
-        size_t count = 0;
-        while (lo + count < n && (char *)all[lo + count] < c->base + c->bytes)
-            count++;
-        if (count == c->objects) {
-            for (size_t i = lo; i < lo + count; i++)
-                all[i] = NULL;
-            *q = c->next;
-            if (p->current == c)
-                p->current = NULL;
-            UNPOISON(c->base, c->bytes);
-            munmap(c->base, c->bytes);
-            released += c->bytes;
-            p->bytes_held -= c->bytes;
-            p->n_chunks--;
-            free(c->in_use);
-            free(c);
-        } else {
-            q = &c->next;
-        }
+        for (size_t i = 0; i < n; i++)
+            if (!gone || !gone[i])
+                depot_put(p, all[i]);
+        free(gone);
+        free(all);
     }
-    for (size_t i = 0; i < n; i++)
-        if (all[i])
-            depot_put(p, all[i]);
-    free(all);
-out:
     if (mine) { /* an empty magazine again, or the locked path if none can be had */
         vmopt__magazine *m = empty_magazine(p);
         if (m)
@@ -694,10 +714,7 @@ VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *p)
         }
     for (vmopt__chunk *c = p->chunks, *next; c; c = next) {
         next = c->next;
-        UNPOISON(c->base, c->bytes);
-        munmap(c->base, c->bytes);
-        free(c->in_use);
-        free(c);
+        release_chunk(p, c);
     }
     pthread_mutex_destroy(&p->lock);
     free(p);
