@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: make check in the main build, in a
 # --without-hwloc --without-papi build, and in an ASan+UBSan build (clang),
-# then the profile parser's fuzzer for a bounded time, then make distcheck.
+# then the fuzzers for a bounded time, the threaded tests under
+# ThreadSanitizer (clang), then make distcheck.
 # Ends with one line: N passed, N failed, N skipped.
 set -u
 cd "$(dirname "$0")/.."
@@ -29,20 +30,21 @@ step() { # label, command...: a step that is one test of its own
     if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names="$failed_names $label"; fi
 }
 
-check_in() { # label, build dir
-    echo "== make check ($1)"
-    rm -f "$2"/tests/*.trs
-    make -C "$2" -j"$jobs" check > "$2/check.out" 2>&1 || {
-        grep -E '^(FAIL|ERROR)' "$2/check.out"
-        for log in "$2"/tests/*.log; do
+check_in() { # label, build dir, make arguments (TESTS=... for a subset)...
+    ci_label=$1 ci_dir=$2; shift 2
+    echo "== make check ($ci_label)"
+    rm -f "$ci_dir"/tests/*.trs
+    make -C "$ci_dir" -j"$jobs" check "$@" > "$ci_dir/check.out" 2>&1 || {
+        grep -E '^(FAIL|ERROR)' "$ci_dir/check.out"
+        for log in "$ci_dir"/tests/*.log; do
             grep -q '^:test-result: \(FAIL\|ERROR\)' "${log%.log}.trs" 2>/dev/null && { echo "--- $log"; tail -40 "$log"; }
         done
     }
-    grep -E '^# (PASS|FAIL|SKIP|ERROR)' "$2/check.out"
-    if ! ls "$2"/tests/*.trs > /dev/null 2>&1; then
-        failed=$((failed + 1)); failed_names="$failed_names $1:build"; tail -30 "$2/check.out"
+    grep -E '^# (PASS|FAIL|SKIP|ERROR)' "$ci_dir/check.out"
+    if ! ls "$ci_dir"/tests/*.trs > /dev/null 2>&1; then
+        failed=$((failed + 1)); failed_names="$failed_names $ci_label:build"; tail -30 "$ci_dir/check.out"
     fi
-    count "$1" "$2"
+    count "$ci_label" "$ci_dir"
 }
 
 # The other builds configure a clean copy of the distributed sources (the
@@ -81,7 +83,14 @@ if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers; then
     step "fuzz-mem: every kernel against the oracle (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-mem ""
 else failed=$((failed + 1)); failed_names="$failed_names asan:configure"; fi
 
-# 4. the distribution builds, installs and passes its tests from a tarball
+# 4. ThreadSanitizer, on the tests whose threads share state: the pool's
+# cross-thread frees, the runtime's concurrent tuning and dispatch
+if configure_in _build/tsan CC=clang --enable-sanitizers=thread; then
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        check_in tsan _build/tsan TESTS="tests/test-pool tests/test-runtime"
+else failed=$((failed + 1)); failed_names="$failed_names tsan:configure"; fi
+
+# 5. the distribution builds, installs and passes its tests from a tarball
 distcheck() { make -j"$jobs" distcheck > _build/distcheck.out 2>&1 || { tail -40 _build/distcheck.out; return 1; }; }
 step "make distcheck" distcheck
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <time.h>
 
 #include "lib/internal.h"
@@ -45,8 +46,13 @@
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-#define SLOTS 32 /* pools with thread caches at once; more work through the lock */
+/* Pools with thread caches at once; more work through the lock.  A pool's
+ * id carries its slot in the low bits, so that a call finds both in one
+ * load. */
+#define SLOT_BITS 5
+#define SLOTS ((1u << SLOT_BITS) - 1)
 #define NO_SLOT SLOTS
+#define SLOT_OF(id) ((unsigned)(id) & SLOTS)
 #define GROW_SLOW_OPS 64
 #define GROW_WINDOW_NS (10 * 1000000ull)
 #define CHUNK_WINDOW_NS (100 * 1000000ull)
@@ -62,13 +68,14 @@ static uint64_t next_id = 1;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
-/* This thread's caches, by pool slot; the id tells a stale entry (its pool
- * destroyed, the slot reused) from a live one without reading the cache.
- * Initial-exec: 512 bytes of static TLS, an fs-relative load to find. */
-static __thread struct {
-    vmopt__pool_tcache *cache;
-    uint64_t id;
-} tls[SLOTS] __attribute__((tls_model("initial-exec")));
+/* This thread's caches, by pool slot: a call compares the cache's pool_id
+ * with the pool's.  A slot with no cache points at no_cache, whose pool_id
+ * 0 matches no pool; a cache whose pool was destroyed stays, its pool_id
+ * 0, until this thread exits or makes another cache in the slot.
+ * Initial-exec: 256 bytes of static TLS, one fs-relative load to find. */
+static vmopt__pool_tcache no_cache;
+static __thread vmopt__pool_tcache *tls[SLOTS + 1] __attribute__((tls_model("initial-exec"))) = {
+    [0 ... SLOTS] = &no_cache}; /* [NO_SLOT] stays no_cache */
 
 static uint64_t now_ns(void)
 {
@@ -97,13 +104,18 @@ static void *os_alloc(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-static void *heap_alloc(size_t bytes)
+static void *heap_alloc_aligned(size_t align, size_t bytes)
 {
     if (vmopt__pool_fail_next > 0) {
         vmopt__pool_fail_next--;
         return NULL;
     }
-    return malloc(bytes);
+    return align ? aligned_alloc(align, bytes) : malloc(bytes);
+}
+
+static void *heap_alloc(size_t bytes)
+{
+    return heap_alloc_aligned(0, bytes);
 }
 
 /* ---- chunks (pool lock held) --------------------------------------------- */
@@ -279,18 +291,51 @@ static void locked_free(vmopt_pool *p, void *obj)
 
 /* ---- thread caches -------------------------------------------------------- */
 
-static void load(vmopt__pool_tcache *t, vmopt__magazine *m)
+/* The slow path of a thread's cache runs between begin and end: begin
+ * folds the ops the fast path counted in head.state into the totals and
+ * writes n back into the loaded magazine; the slow path then works on the
+ * magazines alone; end publishes the loaded one's n as the new state.
+ * Stats see seq odd in between and retry (a seqlock). */
+static void begin(vmopt__pool_tcache *t)
 {
-    t->loaded = m;
-    t->head.slot = m->slot;
-    t->head.n = m->n;
-    t->head.cap = m->capacity;
+    __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    uint64_t s = t->head.state, ops = s / VMOPT__POOL_OP;
+    unsigned n = (unsigned)s & VMOPT__POOL_N_MASK;
+    int64_t net = (int64_t)n - (int64_t)t->base_n; /* fast frees - fast allocs */
+    __atomic_store_n(&t->fast_allocs, t->fast_allocs + (uint64_t)((int64_t)ops - net) / 2, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->fast_frees, t->fast_frees + (uint64_t)((int64_t)ops + net) / 2, __ATOMIC_RELAXED);
+    if (t->loaded)
+        t->loaded->n = n;
 }
 
-static void unload(vmopt__pool_tcache *t)
+static void end(vmopt__pool_tcache *t)
 {
-    if (t->loaded)
-        t->loaded->n = t->head.n;
+    unsigned n = t->loaded ? t->loaded->n : 0;
+    t->head.slot = t->loaded ? t->loaded->slot : NULL;
+    t->head.cap = t->loaded ? t->loaded->capacity : 0;
+    __atomic_store_n(&t->head.state, (uint64_t)n, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->base_n, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* The fast allocs and frees a thread has served, as of now. */
+static void fast_ops(const vmopt__pool_tcache *t, uint64_t *allocs, uint64_t *frees)
+{
+    for (;;) {
+        unsigned seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+        uint64_t s = __atomic_load_n(&t->head.state, __ATOMIC_RELAXED);
+        unsigned base = __atomic_load_n(&t->base_n, __ATOMIC_RELAXED);
+        uint64_t a = relaxed(&t->fast_allocs), f = relaxed(&t->fast_frees);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (!(seq & 1) && seq == __atomic_load_n(&t->seq, __ATOMIC_RELAXED)) {
+            int64_t ops = (int64_t)(s / VMOPT__POOL_OP), net = (int64_t)(s & VMOPT__POOL_N_MASK) - base;
+            *allocs = a + (uint64_t)(ops - net) / 2;
+            *frees = f + (uint64_t)(ops + net) / 2;
+            return;
+        }
+        sched_yield();
+    }
 }
 
 /* Called under the pool lock at each trip to the depot: a thread that
@@ -316,14 +361,15 @@ VMOPT_EXTERN void *vmopt__pool_refill(vmopt_pool_cache *c)
     vmopt_pool *p = t->pool;
     if (!c->cap)
         return locked_alloc(p);
-    unload(t);
+    begin(t);
+    vmopt__magazine *m = NULL;
     if (t->previous && t->previous->n) {
-        vmopt__magazine *m = t->previous;
+        m = t->previous;
         t->previous = t->loaded;
-        load(t, m);
+        t->loaded = m;
     } else {
         pthread_mutex_lock(&p->lock);
-        vmopt__magazine *m = pop(&p->full);
+        m = pop(&p->full);
         if (!m && (m = empty_magazine(p))) {
             m->n = carve(p, m->slot, m->capacity);
             while (m->n < m->capacity && p->loose) { /* objects freed without a magazine */
@@ -341,18 +387,21 @@ VMOPT_EXTERN void *vmopt__pool_refill(vmopt_pool_cache *c)
             if (t->previous)
                 push(&p->empty, t->previous);
             t->previous = t->loaded;
-            load(t, m);
+            t->loaded = m;
             bump(&t->refills);
             retune_magazine(t);
         }
         pthread_mutex_unlock(&p->lock);
-        if (!m) {
-            errno = ENOMEM;
-            return NULL;
-        }
     }
-    bump(&t->slow_allocs);
-    return c->slot[--c->n];
+    void *obj = NULL;
+    if (m) {
+        obj = m->slot[--m->n];
+        bump(&t->slow_allocs);
+    }
+    end(t);
+    if (!obj)
+        errno = ENOMEM;
+    return obj;
 }
 
 VMOPT_EXTERN void vmopt__pool_drain(vmopt_pool_cache *c, void *obj)
@@ -365,46 +414,45 @@ VMOPT_EXTERN void vmopt__pool_drain(vmopt_pool_cache *c, void *obj)
         locked_free(p, obj);
         return;
     }
-    unload(t);
+    begin(t);
     if (t->previous && t->previous->n == 0 && t->previous->capacity >= t->loaded->capacity) {
         vmopt__magazine *m = t->previous;
         t->previous = t->loaded;
-        load(t, m);
+        t->loaded = m;
     } else {
         pthread_mutex_lock(&p->lock);
         vmopt__magazine *m = empty_magazine(p);
-        if (!m) { /* no memory for a magazine: the object goes to the depot alone */
+        if (m) {
+            if (t->previous)
+                push(t->previous->n ? &p->full : &p->empty, t->previous);
+            t->previous = t->loaded;
+            t->loaded = m;
+            bump(&t->drains);
+            retune_magazine(t);
+        } else { /* no memory for a magazine: the object goes to the depot alone */
             depot_put(p, obj);
-            pthread_mutex_unlock(&p->lock);
-            bump(&t->slow_frees);
-            return;
+            obj = NULL;
         }
-        if (t->previous) {
-            if (t->previous->n)
-                push(&p->full, t->previous);
-            else
-                push(&p->empty, t->previous);
-        }
-        t->previous = t->loaded;
-        load(t, m);
-        bump(&t->drains);
-        retune_magazine(t);
         pthread_mutex_unlock(&p->lock);
     }
-    c->slot[c->n++] = obj;
+    if (obj)
+        t->loaded->slot[t->loaded->n++] = obj;
     bump(&t->slow_frees);
+    end(t);
 }
 
-/* The thread's magazines go back to the depot (pool lock held). */
+/* The thread's magazines go back to the depot (pool lock held; the
+ * owning thread).  Its cache then sends every call to the slow path until
+ * it loads a magazine again. */
 static void flush_cache(vmopt_pool *p, vmopt__pool_tcache *t)
 {
-    unload(t);
+    begin(t);
     vmopt__magazine *mags[2] = {t->loaded, t->previous};
     for (int i = 0; i < 2; i++)
         if (mags[i])
             push(mags[i]->n ? &p->full : &p->empty, mags[i]);
     t->loaded = t->previous = NULL;
-    t->head.n = t->head.cap = 0;
+    end(t);
 }
 
 /* A thread that exits: its magazines to the depot, its counters to the
@@ -412,9 +460,9 @@ static void flush_cache(vmopt_pool *p, vmopt__pool_tcache *t)
 static void release_cache(vmopt_pool *p, vmopt__pool_tcache *t)
 {
     flush_cache(p, t);
-    p->gone[0] += t->head.allocs + t->slow_allocs;
-    p->gone[1] += t->head.frees + t->slow_frees;
-    p->gone[2] += t->head.allocs + t->head.frees;
+    p->gone[0] += t->fast_allocs + t->slow_allocs;
+    p->gone[1] += t->fast_frees + t->slow_frees;
+    p->gone[2] += t->fast_allocs + t->fast_frees;
     p->gone[3] += t->refills;
     p->gone[4] += t->drains;
     for (vmopt__pool_tcache **q = &p->caches; *q; q = &(*q)->next_in_pool)
@@ -429,17 +477,16 @@ static void thread_exit(void *unused)
     (void)unused;
     pthread_mutex_lock(&registry_lock);
     for (unsigned s = 0; s < SLOTS; s++) {
-        if (!tls[s].id)
+        vmopt__pool_tcache *t = tls[s];
+        if (t == &no_cache)
             continue;
-        vmopt_pool *p = live[s];
-        if (p && p->id == tls[s].id) {
-            pthread_mutex_lock(&p->lock);
-            release_cache(p, tls[s].cache);
-            pthread_mutex_unlock(&p->lock);
-            free(tls[s].cache);
+        if (t->pool_id) { /* its pool lives: the magazines and counts go back to it */
+            pthread_mutex_lock(&t->pool->lock);
+            release_cache(t->pool, t);
+            pthread_mutex_unlock(&t->pool->lock);
         }
-        tls[s].id = 0;
-        tls[s].cache = NULL;
+        free(t);
+        tls[s] = &no_cache;
     }
     pthread_mutex_unlock(&registry_lock);
 }
@@ -453,7 +500,10 @@ static VMOPT__COLD vmopt__pool_tcache *new_cache(vmopt_pool *p)
 {
     if (p->slot == NO_SLOT)
         return &p->shared;
-    vmopt__pool_tcache *t = heap_alloc(sizeof *t);
+    /* A line of its own: another thread's cache written beside it would
+     * take the line away at every op. */
+    size_t bytes = (sizeof(vmopt__pool_tcache) + 63) & ~(size_t)63;
+    vmopt__pool_tcache *t = heap_alloc_aligned(64, bytes);
     if (!t)
         return NULL;
     memset(t, 0, sizeof *t);
@@ -461,51 +511,69 @@ static VMOPT__COLD vmopt__pool_tcache *new_cache(vmopt_pool *p)
     t->pool_id = p->id;
     t->window_start_ns = now_ns();
     pthread_mutex_lock(&p->lock);
-    vmopt__magazine *m = p->debug ? NULL : empty_magazine(p);
-    if (m)
-        load(t, m);
-    t->head.cap = m ? m->capacity : 0; /* 0: every call through the locked path */
+    begin(t);
+    t->loaded = p->debug ? NULL : empty_magazine(p);
+    end(t); /* no magazine: cap 0, every call through the locked path */
     t->next_in_pool = p->caches;
     p->caches = t;
     pthread_mutex_unlock(&p->lock);
     pthread_once(&exit_once, make_exit_key);
     pthread_setspecific(exit_key, (void *)1);
-    tls[p->slot].cache = t;
-    tls[p->slot].id = p->id;
+    if (tls[p->slot] != &no_cache) /* left by a destroyed pool (a live one would match) */
+        free(tls[p->slot]);
+    tls[p->slot] = t;
     return t;
 }
 
-static inline vmopt__pool_tcache *cache_of(vmopt_pool *p)
+/* The pool's cache for this thread, or NULL. */
+static inline vmopt__pool_tcache *cache_of(const vmopt_pool *p)
 {
-    unsigned s = p->slot;
-    if (__builtin_expect(s < SLOTS && tls[s].id == p->id, 1))
-        return tls[s].cache;
-    return new_cache(p);
+    vmopt__pool_tcache *t = tls[p->slot];
+    return __builtin_expect(t->pool_id == p->id, 1) ? t : NULL;
 }
 
 VMOPT_EXTERN vmopt_pool_cache *vmopt_pool_thread_cache(vmopt_pool *p)
 {
     vmopt__pool_tcache *t = cache_of(p);
+    if (!t)
+        t = new_cache(p);
     return t ? &t->head : NULL;
+}
+
+/* The called paths: the hit is a lookup in this thread's table and the
+ * inline path, with no frame; all else goes out of line. */
+static VMOPT__COLD void *alloc_slow(vmopt_pool *p)
+{
+    vmopt__pool_tcache *t = new_cache(p);
+    return t ? vmopt_pool_cache_alloc(&t->head) : locked_alloc(p);
+}
+
+static VMOPT__COLD void free_slow(vmopt_pool *p, void *obj)
+{
+    vmopt__pool_tcache *t = obj ? new_cache(p) : NULL;
+    if (t)
+        vmopt_pool_cache_free(&t->head, obj);
+    else if (obj)
+        locked_free(p, obj);
 }
 
 VMOPT_EXTERN void *vmopt_pool_alloc(vmopt_pool *p)
 {
-    vmopt__pool_tcache *t = cache_of(p);
-    if (__builtin_expect(!t, 0))
-        return locked_alloc(p);
-    return vmopt_pool_cache_alloc(&t->head);
+    uint64_t id = p->id;
+    vmopt__pool_tcache *t = tls[SLOT_OF(id)];
+    if (__builtin_expect(t->pool_id == id, 1))
+        return vmopt_pool_cache_alloc(&t->head);
+    return alloc_slow(p);
 }
 
 VMOPT_EXTERN void vmopt_pool_free(vmopt_pool *p, void *obj)
 {
-    vmopt__pool_tcache *t = cache_of(p);
-    if (__builtin_expect(!t, 0)) {
-        if (obj)
-            locked_free(p, obj);
-        return;
-    }
-    vmopt_pool_cache_free(&t->head, obj);
+    uint64_t id = p->id;
+    vmopt__pool_tcache *t = tls[SLOT_OF(id)];
+    if (__builtin_expect(t->pool_id == id, 1))
+        vmopt_pool_cache_free(&t->head, obj);
+    else
+        free_slow(p, obj);
 }
 
 /* ---- trim ------------------------------------------------------------------ */
@@ -575,7 +643,7 @@ static void release_chunk(vmopt_pool *p, vmopt__chunk *c)
 
 VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
 {
-    vmopt__pool_tcache *mine = p->slot < SLOTS && tls[p->slot].id == p->id ? tls[p->slot].cache : NULL;
+    vmopt__pool_tcache *mine = cache_of(p);
     pthread_mutex_lock(&p->lock);
     if (mine)
         flush_cache(p, mine);
@@ -608,9 +676,9 @@ VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
         free(all);
     }
     if (mine) { /* an empty magazine again, or the locked path if none can be had */
-        vmopt__magazine *m = empty_magazine(p);
-        if (m)
-            load(mine, m);
+        begin(mine);
+        mine->loaded = empty_magazine(p);
+        end(mine);
     }
     pthread_mutex_unlock(&p->lock);
     return released;
@@ -624,7 +692,8 @@ VMOPT_EXTERN void vmopt_pool_get_stats(vmopt_pool *p, vmopt_pool_stats *out)
     uint64_t allocs = p->gone[0] + p->locked_allocs, frees = p->gone[1] + p->locked_frees;
     uint64_t hits = p->gone[2], refills = p->gone[3], drains = p->gone[4];
     for (vmopt__pool_tcache *t = p->caches; t; t = t->next_in_pool) {
-        uint64_t fa = relaxed(&t->head.allocs), ff = relaxed(&t->head.frees);
+        uint64_t fa, ff;
+        fast_ops(t, &fa, &ff);
         allocs += fa + relaxed(&t->slow_allocs);
         frees += ff + relaxed(&t->slow_frees);
         hits += fa + ff;
@@ -676,7 +745,6 @@ int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
         p->magazine = 0;
     p->shared.pool = p;
     pthread_mutex_lock(&registry_lock);
-    p->id = next_id++;
     p->slot = NO_SLOT;
     if (p->magazine) /* with no magazine, a thread cache would only say so */
         for (unsigned s = 0; s < SLOTS; s++)
@@ -685,6 +753,7 @@ int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
                 p->slot = s;
                 break;
             }
+    p->id = next_id++ << SLOT_BITS | p->slot;
     pthread_mutex_unlock(&registry_lock);
     *out = p;
     return 0;
@@ -694,18 +763,23 @@ VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *p)
 {
     if (!p)
         return;
+    /* Other threads' caches stay, marked, for those threads to free; the
+     * caller's goes now.  Under the registry lock, as threads that exit
+     * read the marks under it. */
     pthread_mutex_lock(&registry_lock);
     if (p->slot < SLOTS)
         live[p->slot] = NULL;
-    pthread_mutex_unlock(&registry_lock);
-    if (p->slot < SLOTS && tls[p->slot].id == p->id)
-        tls[p->slot].id = 0;
-    for (vmopt__pool_tcache *t = p->caches, *next; t; t = next) {
-        next = t->next_in_pool;
+    for (vmopt__pool_tcache *t = p->caches; t; t = t->next_in_pool) {
         free(t->loaded);
         free(t->previous);
-        free(t);
+        t->loaded = t->previous = NULL;
+        __atomic_store_n(&t->pool_id, 0, __ATOMIC_RELAXED);
     }
+    if (tls[p->slot] != &no_cache && !tls[p->slot]->pool_id) {
+        free(tls[p->slot]);
+        tls[p->slot] = &no_cache;
+    }
+    pthread_mutex_unlock(&registry_lock);
     vmopt__magazine *lists[2] = {p->full, p->empty};
     for (int i = 0; i < 2; i++)
         for (vmopt__magazine *m = lists[i], *next; m; m = next) {

@@ -34,18 +34,24 @@ struct vmopt_pool;
  * boundary do not go to the depot each time). */
 typedef struct vmopt__pool_tcache {
     vmopt_pool_cache head;
+    uint64_t pool_id; /* beside head, read by every call; 0 once the pool is destroyed */
     vmopt__magazine *loaded, *previous;
     struct vmopt_pool *pool;
-    uint64_t pool_id;
     struct vmopt__pool_tcache *next_in_pool; /* the pool's list, under its lock */
     uint64_t slow_ops, window_start_ns;      /* for retuning the magazine size */
-    uint64_t refills, drains, slow_allocs, slow_frees; /* this thread writes, stats read */
+    /* This thread writes these in its slow path, inside seq's odd phase;
+     * stats read them with head.state and retry while seq is odd or moved. */
+    unsigned seq;
+    unsigned base_n;                          /* n when the ops in head.state began */
+    uint64_t fast_allocs, fast_frees;         /* folded from head.state */
+    uint64_t refills, drains, slow_allocs, slow_frees;
 } vmopt__pool_tcache;
 
 struct vmopt_pool {
-    pthread_mutex_t lock; /* the depot, chunks, caches list */
-    uint64_t id;          /* never reused: thread-local slots compare it */
-    unsigned slot;        /* this pool's index in every thread's cache table */
+    /* Read by every call: a line that the lock's traffic does not touch. */
+    uint64_t id;   /* never reused: caches compare it; its low bits are the slot */
+    unsigned slot; /* this pool's index in every thread's cache table */
+    _Alignas(64) pthread_mutex_t lock; /* the depot, chunks, caches list */
     char name[32];
     size_t object_size, stride;
     size_t chunk_bytes;   /* the next chunk's size */

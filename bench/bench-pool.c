@@ -1,0 +1,305 @@
+/* bench-pool: ns per alloc+free pair for the object pool, inlined
+ * (vmopt_pool_cache_alloc/free on the thread's handle) and called
+ * (vmopt_pool_alloc/free), against glibc's malloc, mimalloc and jemalloc,
+ * all in the same run, samples interleaved.
+ *
+ * Patterns: "pair" allocates an object and frees it at once; "batch"
+ * allocates 1000 and then frees them in the order allocated.  Sizes 16, 64
+ * and 256 B.  Each sample runs in fresh threads (1, or 2 at once) that
+ * warm up and then start together; a sample's time is from
+ * the first start to the last finish, so with 2 threads the figure is of
+ * the total rate of pairs.
+ *
+ * mimalloc and jemalloc are the Debian packages' libraries, opened with
+ * dlopen(RTLD_LOCAL) so that they do not replace glibc's malloc for the
+ * rest of the process; their columns say "absent" when not installed
+ * (tools/setup.sh --test installs them). */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/harness.h"
+#include "vmopt.h"
+
+enum { BATCH = 1000, MAX_THREADS = 2 };
+
+static unsigned samples = 15;
+static const double sample_ns = 10e6;
+
+typedef void *(*malloc_fn)(size_t);
+typedef void (*free_fn)(void *);
+static malloc_fn mi_malloc_p, je_malloc_p;
+static free_fn mi_free_p, je_free_p;
+
+typedef struct job job;
+typedef void (*kernel_fn)(job *j, unsigned long n);
+
+struct job { /* each on lines of its own: a thread writes its slot[] */
+    _Alignas(64) size_t size;
+    vmopt_pool *pool;
+    vmopt_pool_cache *cache; /* this thread's, set in the thread */
+    kernel_fn kernel;
+    unsigned long n;
+    unsigned threads;
+    double t0, t1;
+    void *slot[BATCH];
+};
+
+/* Each allocator's two loops, with its calls written out so that the
+ * inline pool's fast path is compiled into the loop as a VM would have it.
+ * bench_keep stops the compiler from dropping a malloc whose result is
+ * unused; the batch's array is in memory, so every object is kept. */
+#define KERNELS(name, ALLOC, FREE)                                                                 \
+    static void pair_##name(job *j, unsigned long n)                                               \
+    {                                                                                              \
+        for (unsigned long i = 0; i < n; i++) {                                                    \
+            void *p = ALLOC;                                                                       \
+            bench_keep(p);                                                                         \
+            FREE(p);                                                                               \
+        }                                                                                          \
+    }                                                                                              \
+    static void batch_##name(job *j, unsigned long n)                                              \
+    {                                                                                              \
+        for (unsigned long r = 0; r < n; r++) {                                                    \
+            for (int i = 0; i < BATCH; i++)                                                        \
+                j->slot[i] = ALLOC;                                                                \
+            bench_keep(j->slot);                                                                   \
+            for (int i = 0; i < BATCH; i++)                                                        \
+                FREE(j->slot[i]);                                                                  \
+        }                                                                                          \
+    }
+
+#define INLINE_FREE(p) vmopt_pool_cache_free(j->cache, p)
+#define CALLED_FREE(p) vmopt_pool_free(j->pool, p)
+#define MI_FREE(p) mi_free_p(p)
+#define JE_FREE(p) je_free_p(p)
+KERNELS(inline, vmopt_pool_cache_alloc(j->cache), INLINE_FREE)
+KERNELS(called, vmopt_pool_alloc(j->pool), CALLED_FREE)
+KERNELS(glibc, malloc(j->size), free)
+KERNELS(mimalloc, mi_malloc_p(j->size), MI_FREE)
+KERNELS(jemalloc, je_malloc_p(j->size), JE_FREE)
+
+enum { INLINE, CALLED, GLIBC, MIMALLOC, JEMALLOC, NALLOC };
+static const char *const alloc_name[NALLOC] = {"pool inline", "pool called", "glibc", "mimalloc",
+                                               "jemalloc"};
+static const kernel_fn kernels[2][NALLOC] = {
+    {pair_inline, pair_called, pair_glibc, pair_mimalloc, pair_jemalloc},
+    {batch_inline, batch_called, batch_glibc, batch_mimalloc, batch_jemalloc},
+};
+static const char *const pattern_name[2] = {"alloc then free", "1000 allocs, 1000 frees"};
+
+static unsigned arrived;
+
+static void *thread_main(void *arg)
+{
+    job *j = arg;
+    if (j->pool && !(j->cache = vmopt_pool_thread_cache(j->pool))) {
+        fprintf(stderr, "bench-pool: vmopt_pool_thread_cache: out of memory\n");
+        exit(1);
+    }
+    j->kernel(j, j->n / 8 + 1); /* warm: the thread's cache, heap or arena is made */
+    /* A spinning start: a thread that blocked in a barrier would wake
+     * milliseconds late on a guest whose idle vCPU the host has parked. */
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_ACQ_REL);
+    while (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) < j->threads)
+        __builtin_ia32_pause();
+    j->t0 = bench_now_ns();
+    j->kernel(j, j->n);
+    j->t1 = bench_now_ns();
+    return NULL;
+}
+
+/* One sample: ns per pair of the total rate of `threads` threads, each
+ * running the kernel n times (each time 1 pair, or BATCH). */
+static double sample(kernel_fn k, vmopt_pool *pool, size_t size, unsigned long n, unsigned threads)
+{
+    static job jobs[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    arrived = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        jobs[t] = (job){.size = size, .pool = pool, .kernel = k, .n = n, .threads = threads};
+        if (pthread_create(&th[t], NULL, thread_main, &jobs[t])) {
+            perror("bench-pool: pthread_create");
+            exit(1);
+        }
+    }
+    double first = 0, last = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        pthread_join(th[t], NULL);
+        if (!t || jobs[t].t0 < first)
+            first = jobs[t].t0;
+        if (!t || jobs[t].t1 > last)
+            last = jobs[t].t1;
+    }
+    return (last - first) / ((double)n * threads);
+}
+
+static int available(int a)
+{
+    return (a != MIMALLOC || mi_malloc_p) && (a != JEMALLOC || je_malloc_p);
+}
+
+/* ns per pair, medians, [alloc][threads - 1], for one size and pattern. */
+static void measure(int pattern, size_t size, vmopt_pool *pool, double med[NALLOC][MAX_THREADS],
+                    bench_result res[NALLOC][MAX_THREADS])
+{
+    unsigned long n[NALLOC];
+    unsigned per_call = pattern ? BATCH : 1;
+    for (int a = 0; a < NALLOC; a++) {
+        if (!available(a))
+            continue;
+        vmopt_pool *p = a <= CALLED ? pool : NULL;
+        unsigned long calls = 64;
+        double ns;
+        while ((ns = sample(kernels[pattern][a], p, size, calls, 1) * (double)calls) < sample_ns / 8)
+            calls *= 2;
+        n[a] = (unsigned long)((double)calls * sample_ns / ns) + 1;
+    }
+    static double v[NALLOC][MAX_THREADS][64];
+    for (unsigned s = 0; s < samples; s++)
+        for (unsigned t = 1; t <= MAX_THREADS; t++)
+            for (int a = 0; a < NALLOC; a++)
+                if (available(a))
+                    v[a][t - 1][s] = sample(kernels[pattern][a], a <= CALLED ? pool : NULL, size, n[a], t) / per_call;
+    for (int a = 0; a < NALLOC; a++)
+        for (unsigned t = 1; t <= MAX_THREADS; t++) {
+            if (!available(a)) {
+                med[a][t - 1] = 0;
+                continue;
+            }
+            double *x = v[a][t - 1];
+            med[a][t - 1] = bench_median(x, samples); /* sorts x */
+            char name[64];
+            snprintf(name, sizeof name, "%s %zu B %u thread%s %s", pattern ? "batch" : "pair", size, t,
+                     t > 1 ? "s" : "", alloc_name[a]);
+            res[a][t - 1] = (bench_result){.group = "pool", .name = strdup(name),
+                                           .median_ns = med[a][t - 1], .p10_ns = x[samples / 10],
+                                           .p90_ns = x[samples - 1 - samples / 10], .samples = samples,
+                                           .calls_per_sample = n[a] * per_call * t};
+        }
+}
+
+static void open_references(void)
+{
+    void *mi = dlopen("libmimalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (mi) {
+        mi_malloc_p = (malloc_fn)dlsym(mi, "mi_malloc");
+        mi_free_p = (free_fn)dlsym(mi, "mi_free");
+        if (!mi_free_p)
+            mi_malloc_p = NULL;
+    }
+    void *je = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (je) {
+        je_malloc_p = (malloc_fn)dlsym(je, "malloc");
+        je_free_p = (free_fn)dlsym(je, "free");
+        if (!je_free_p || je_malloc_p == malloc)
+            je_malloc_p = NULL;
+    }
+    if (!mi_malloc_p)
+        printf("mimalloc absent (libmimalloc2.0: tools/setup.sh --test installs it)\n");
+    if (!je_malloc_p)
+        printf("jemalloc absent (libjemalloc2: tools/setup.sh --test installs it)\n");
+}
+
+static const char *verdict(int met)
+{
+    return met ? "met" : "NOT MET";
+}
+
+int main(void)
+{
+    if (getenv("VMOPT_BENCH_QUICK"))
+        samples = 5;
+    open_references();
+    static const size_t sizes[] = {16, 64, 256};
+    enum { NSIZES = sizeof sizes / sizeof sizes[0] };
+    double med[2][NSIZES][NALLOC][MAX_THREADS];
+    bench_result res[2][NSIZES][NALLOC][MAX_THREADS];
+    vmopt_pool_stats st[NSIZES];
+    for (size_t z = 0; z < NSIZES; z++) {
+        vmopt_pool_config cfg = VMOPT_POOL_CONFIG_INIT; /* magazine and chunk size: the plan's */
+        cfg.object_size = sizes[z];
+        cfg.name = "bench";
+        vmopt_pool *pool;
+        if (vmopt_pool_create(&pool, &cfg) < 0) {
+            fprintf(stderr, "bench-pool: %s\n", vmopt_errmsg());
+            return 1;
+        }
+        for (int pattern = 0; pattern < 2; pattern++)
+            measure(pattern, sizes[z], pool, med[pattern][z], res[pattern][z]);
+        vmopt_pool_get_stats(pool, &st[z]);
+        vmopt_pool_destroy(pool);
+    }
+
+    printf("object pool: ns per alloc+free pair, medians of %u interleaved samples; "
+           "2 threads: ns per pair of the total rate, and its speed-up over 1\n",
+           samples);
+    for (int pattern = 0; pattern < 2; pattern++) {
+        printf("\n%s\n%-6s %-8s", pattern_name[pattern], "size", "threads");
+        for (int a = 0; a < NALLOC; a++)
+            printf(" %12s", alloc_name[a]);
+        putchar('\n');
+        for (size_t z = 0; z < NSIZES; z++)
+            for (unsigned t = 1; t <= MAX_THREADS; t++) {
+                printf("%-6zu %-8u", sizes[z], t);
+                for (int a = 0; a < NALLOC; a++) {
+                    char cell[32] = "absent";
+                    if (available(a) && t == 1)
+                        snprintf(cell, sizeof cell, "%.2f", med[pattern][z][a][0]);
+                    else if (available(a))
+                        snprintf(cell, sizeof cell, "%.2f %.2fx", med[pattern][z][a][1],
+                                 med[pattern][z][a][0] / med[pattern][z][a][1]);
+                    printf(" %12s", cell);
+                    if (available(a))
+                        bench_record(&res[pattern][z][a][t - 1], a == INLINE ? NULL : &res[pattern][z][INLINE][t - 1]);
+                }
+                putchar('\n');
+            }
+    }
+    printf("\npool state after its runs:");
+    for (size_t z = 0; z < NSIZES; z++)
+        printf(" %zu B: magazine %llu, %llu refills, %llu drains;", sizes[z], (unsigned long long)st[z].magazine,
+               (unsigned long long)st[z].refills, (unsigned long long)st[z].drains);
+    putchar('\n');
+
+    /* The bars, over every size. */
+    double worst_called = 0, worst_inline = 0, worst_vs_mi = 1e9, worst_vs_glibc = 1e9, worst_called_mi = 1e9;
+    double worst_scale = 1e9;
+    for (size_t z = 0; z < NSIZES; z++) {
+        double (*pair)[MAX_THREADS] = med[0][z], (*batch)[MAX_THREADS] = med[1][z];
+        if (pair[CALLED][0] > worst_called)
+            worst_called = pair[CALLED][0];
+        if (pair[INLINE][0] > worst_inline)
+            worst_inline = pair[INLINE][0];
+        if (batch[GLIBC][0] / batch[INLINE][0] < worst_vs_glibc)
+            worst_vs_glibc = batch[GLIBC][0] / batch[INLINE][0];
+        if (mi_malloc_p && batch[MIMALLOC][0] / batch[INLINE][0] < worst_vs_mi)
+            worst_vs_mi = batch[MIMALLOC][0] / batch[INLINE][0];
+        if (mi_malloc_p && batch[MIMALLOC][0] / batch[CALLED][0] < worst_called_mi)
+            worst_called_mi = batch[MIMALLOC][0] / batch[CALLED][0];
+        for (int pattern = 0; pattern < 2; pattern++)
+            for (int a = INLINE; a <= CALLED; a++) {
+                double scale = med[pattern][z][a][0] / med[pattern][z][a][1];
+                if (scale < worst_scale)
+                    worst_scale = scale;
+            }
+    }
+    printf("\nbars (the worst size):\n");
+    printf("  pair, called pool <= 2.5 ns: %.2f ns, %s\n", worst_called, verdict(worst_called <= 2.5));
+    printf("  pair, inlined pool <= 1 ns: %.2f ns, %s\n", worst_inline, verdict(worst_inline <= 1.0));
+    if (mi_malloc_p) {
+        printf("  batch, inlined pool >= 2x mimalloc: %.2fx, %s\n", worst_vs_mi, verdict(worst_vs_mi >= 2));
+        printf("  batch, called pool faster than mimalloc: %.2fx, %s\n", worst_called_mi,
+               verdict(worst_called_mi > 1));
+    } else {
+        printf("  batch, against mimalloc: not measured (mimalloc absent)\n");
+    }
+    printf("  batch, inlined pool >= 5x glibc: %.2fx, %s\n", worst_vs_glibc, verdict(worst_vs_glibc >= 5));
+    printf("  2 threads >= 1.8x the pairs/s of one (pool, both patterns): %.2fx, %s\n", worst_scale,
+           verdict(worst_scale >= 1.8));
+    return 0;
+}
