@@ -11,6 +11,14 @@
 #include "lib/pool/pool.h"
 #include "tests/testutil.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+
 static vmopt_pool *make_pool(size_t size, size_t align, long magazine, int debug)
 {
     vmopt_pool_config cfg = VMOPT_POOL_CONFIG_INIT;
@@ -283,8 +291,8 @@ static void test_out_of_memory(void **state)
 }
 
 /* Runs fn in a child with stderr captured; returns what it printed, and
- * whether it died of SIGABRT. */
-static int child_aborts(void (*fn)(void), char *out, size_t len)
+ * its wait status. */
+static int child_status(void (*fn)(void), char *out, size_t len)
 {
     int fd[2];
     assert_int_equal(pipe(fd), 0);
@@ -300,8 +308,24 @@ static int child_aborts(void (*fn)(void), char *out, size_t len)
     close(fd[0]);
     int status;
     waitpid(pid, &status, 0);
+    return status;
+}
+
+static int child_aborts(void (*fn)(void), char *out, size_t len)
+{
+    int status = child_status(fn, out, len);
     return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }
+
+#ifdef TEST_ASAN
+static void use_after_free(void)
+{
+    vmopt_pool *p = make_pool(32, 0, 64, 0);
+    char *a = vmopt_pool_alloc(p);
+    vmopt_pool_free(p, a);
+    ((volatile char *)a)[5] = 1;
+}
+#endif
 
 static void double_free(void)
 {
@@ -336,6 +360,12 @@ static void test_debug_mode(void **state)
     assert_contains(msg, "foreign pointer");
     assert_true(child_aborts(inside_pointer, msg, sizeof msg));
     assert_contains(msg, "inside an object");
+#ifdef TEST_ASAN
+    /* Free objects are poisoned: a write to one is reported. */
+    int status = child_status(use_after_free, msg, sizeof msg);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+    assert_contains(msg, "use-after-poison");
+#endif
     /* Correct use in debug mode works as ever. */
     vmopt_pool *p = make_pool(32, 0, 64, 1);
     void *obj[100];
@@ -375,12 +405,111 @@ static void test_bad_config(void **state)
     vmopt_pool_destroy(p);
 }
 
+/* ---- retuning ------------------------------------------------------------- */
+
+static void test_retune(void **state)
+{
+    /* Bulk allocation makes a refill per magazine: 100 000 objects with a
+     * magazine of 16 is 6 250 trips to the depot in a few ms, and chunk
+     * after chunk. */
+    vmopt_pool *p = make_pool(64, 0, 16, 0);
+    enum { N = 100000 };
+    void **obj = malloc(N * sizeof *obj);
+    for (size_t i = 0; i < N; i++)
+        assert_non_null(obj[i] = vmopt_pool_alloc(p));
+    vmopt_pool_stats st;
+    vmopt_pool_get_stats(p, &st);
+#ifdef TEST_ASAN
+    /* ASan: every object is poisoned while free, so no thread caches. */
+    assert_int_equal(st.magazine, 0);
+    assert_int_equal(st.cache_hits, 0);
+#else
+    assert_true(st.magazine > 16);
+    assert_true(st.refills < N / 16);
+#endif
+    assert_true(st.chunk_size > 64 * 1024); /* chunks wanted within 100 ms of each other */
+    check_objects(obj, 1000, 64, 16);
+    for (size_t i = 0; i < N; i++)
+        vmopt_pool_free(p, obj[i]);
+    vmopt_pool_destroy(p);
+
+    /* Alternating allocs and frees stay in the magazine: nothing grows. */
+    p = make_pool(64, 0, 16, 0);
+    for (int i = 0; i < 200000; i++)
+        vmopt_pool_free(p, vmopt_pool_alloc(p));
+    vmopt_pool_get_stats(p, &st);
+    assert_int_equal(st.chunks, 1);
+    assert_int_equal(st.chunk_size, 64 * 1024);
+#ifndef TEST_ASAN
+    assert_int_equal(st.magazine, 16);
+    assert_true(st.refills <= 1 && st.drains == 0);
+    assert_int_equal(st.cache_hits, 2 * 200000 - 1); /* the first alloc refilled */
+#endif
+    assert_int_equal(st.allocs, 200000);
+    assert_int_equal(st.frees, 200000);
+    vmopt_pool_destroy(p);
+    free(obj);
+}
+
+/* ---- destroy while other threads hold caches ------------------------------ */
+
+typedef struct {
+    vmopt_pool *a, *b;
+    pthread_barrier_t step;
+    int bad;
+} destroy_shared;
+
+static void *destroy_worker(void *argp)
+{
+    destroy_shared *sh = argp;
+    vmopt_pool_free(sh->a, vmopt_pool_alloc(sh->a)); /* a cache of a */
+    pthread_barrier_wait(&sh->step); /* main destroys a, makes b */
+    pthread_barrier_wait(&sh->step);
+    enum { N = 500 };
+    void *obj[N];
+    for (int i = 0; i < N; i++)
+        if (!(obj[i] = vmopt_pool_alloc(sh->b)))
+            sh->bad = 1;
+    for (int i = 0; i < N; i++)
+        memset(obj[i], 7, 64);
+    for (int i = 0; i < N; i++)
+        vmopt_pool_free(sh->b, obj[i]);
+    return NULL;
+}
+
+static void test_destroy_with_thread_caches(void **state)
+{
+    static destroy_shared sh;
+    sh.a = make_pool(64, 0, 32, 0);
+    pthread_barrier_init(&sh.step, NULL, 2);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, destroy_worker, &sh), 0);
+    pthread_barrier_wait(&sh.step);
+    vmopt_pool_destroy(sh.a); /* the worker's cache of a is left for it to free */
+    sh.b = make_pool(64, 0, 32, 0); /* a's slot again: the worker must not take a's cache */
+    void *mine = vmopt_pool_alloc(sh.b);
+    memset(mine, 1, 64);
+    pthread_barrier_wait(&sh.step);
+    pthread_join(th, NULL);
+    assert_false(sh.bad);
+    for (int b = 0; b < 64; b++)
+        assert_int_equal(((unsigned char *)mine)[b], 1); /* not handed out twice */
+    vmopt_pool_free(sh.b, mine);
+    vmopt_pool_stats st;
+    vmopt_pool_get_stats(sh.b, &st);
+    assert_int_equal(st.allocs, 501);
+    assert_int_equal(st.frees, 501);
+    vmopt_pool_destroy(sh.b);
+    pthread_barrier_destroy(&sh.step);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_thread),      cmocka_unit_test(test_threads_cross_free),
         cmocka_unit_test(test_trim_returns_memory), cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_debug_mode),         cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_retune),             cmocka_unit_test(test_destroy_with_thread_caches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
