@@ -70,8 +70,9 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
 /* This thread's caches, by pool slot: a call compares the cache's pool_id
  * with the pool's.  A slot with no cache points at no_cache, whose pool_id
- * 0 matches no pool; a cache whose pool was destroyed stays, its pool_id
- * 0, until this thread exits or makes another cache in the slot.
+ * 0 matches no pool.  A cache whose pool was destroyed stays (ids are never
+ * reused, so it matches no pool either) until this thread exits or makes
+ * another cache in the slot.
  * Initial-exec: 256 bytes of static TLS, one fs-relative load to find. */
 static vmopt__pool_tcache no_cache;
 static __thread vmopt__pool_tcache *tls[SLOTS + 1] __attribute__((tls_model("initial-exec"))) = {
@@ -94,14 +95,32 @@ static void bump(uint64_t *v)
     __atomic_store_n(v, *v + 1, __ATOMIC_RELAXED);
 }
 
+#define HUGE_PAGE (2u << 20)
+
+/* Chunks of 2 MiB or more start on a 2 MiB boundary and ask for
+ * transparent huge pages, so that each 2 MiB of objects costs one TLB
+ * entry (the plan's reason for choosing that size says so). */
 static void *os_alloc(size_t bytes)
 {
     if (vmopt__pool_fail_next > 0) {
         vmopt__pool_fail_next--;
         return NULL;
     }
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    int huge = bytes >= HUGE_PAGE && bytes % HUGE_PAGE == 0;
+    size_t span = huge ? bytes + HUGE_PAGE : bytes;
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (huge) {
+        char *base = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+        if (base > p)
+            munmap(p, (size_t)(base - p));
+        if (base + bytes < p + span)
+            munmap(base + bytes, (size_t)(p + span - (base + bytes)));
+        madvise(base, bytes, MADV_HUGEPAGE); /* advice: refused where THP is off, which is fine */
+        p = base;
+    }
+    return p;
 }
 
 static void *heap_alloc_aligned(size_t align, size_t bytes)
@@ -480,10 +499,11 @@ static void thread_exit(void *unused)
         vmopt__pool_tcache *t = tls[s];
         if (t == &no_cache)
             continue;
-        if (t->pool_id) { /* its pool lives: the magazines and counts go back to it */
-            pthread_mutex_lock(&t->pool->lock);
-            release_cache(t->pool, t);
-            pthread_mutex_unlock(&t->pool->lock);
+        vmopt_pool *p = live[s];
+        if (p && p->id == t->pool_id) { /* its pool lives: magazines and counts go back */
+            pthread_mutex_lock(&p->lock);
+            release_cache(p, t);
+            pthread_mutex_unlock(&p->lock);
         }
         free(t);
         tls[s] = &no_cache;
@@ -763,23 +783,20 @@ VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *p)
 {
     if (!p)
         return;
-    /* Other threads' caches stay, marked, for those threads to free; the
-     * caller's goes now.  Under the registry lock, as threads that exit
-     * read the marks under it. */
+    /* Other threads' caches stay for those threads to free (their exit
+     * finds the pool gone from the registry); the caller's goes now. */
     pthread_mutex_lock(&registry_lock);
     if (p->slot < SLOTS)
         live[p->slot] = NULL;
+    pthread_mutex_unlock(&registry_lock);
     for (vmopt__pool_tcache *t = p->caches; t; t = t->next_in_pool) {
         free(t->loaded);
         free(t->previous);
-        t->loaded = t->previous = NULL;
-        __atomic_store_n(&t->pool_id, 0, __ATOMIC_RELAXED);
     }
-    if (tls[p->slot] != &no_cache && !tls[p->slot]->pool_id) {
+    if (tls[p->slot]->pool_id == p->id) {
         free(tls[p->slot]);
         tls[p->slot] = &no_cache;
     }
-    pthread_mutex_unlock(&registry_lock);
     vmopt__magazine *lists[2] = {p->full, p->empty};
     for (int i = 0; i < 2; i++)
         for (vmopt__magazine *m = lists[i], *next; m; m = next) {

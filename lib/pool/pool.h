@@ -34,7 +34,7 @@ struct vmopt_pool;
  * boundary do not go to the depot each time). */
 typedef struct vmopt__pool_tcache {
     vmopt_pool_cache head;
-    uint64_t pool_id; /* beside head, read by every call; 0 once the pool is destroyed */
+    uint64_t pool_id; /* beside head, read by every call */
     vmopt__magazine *loaded, *previous;
     struct vmopt_pool *pool;
     struct vmopt__pool_tcache *next_in_pool; /* the pool's list, under its lock */
