@@ -61,6 +61,9 @@ configure_in() { # dir, configure arguments...
 [ -f Makefile ] || { autoreconf -fi && ./configure -q; } || exit 1
 check_in main .
 
+benchbuild() { make -j"$jobs" bench-build > _build/bench-build.out 2>&1 || { tail -30 _build/bench-build.out; return 1; }; }
+mkdir -p _build && step "benchmarks build (make bench-build; none is run)" benchbuild
+
 # 2. the reduced build: no hwloc, no PAPI
 if configure_in _build/minimal --without-hwloc --without-papi; then
     check_in minimal _build/minimal

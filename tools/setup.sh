@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 pkgs="build-essential autoconf automake libtool pkg-config libcpu-features-dev libhwloc-dev
       libpapi-dev libinih-dev"
 # The preload test runs real programs: sqlite3, git, lua5.4 and a subset of
-# CPython's own test suite.
+# CPython's own test suite.  mimalloc and jemalloc are the pool benchmark's
+# references (make bench).
 [ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev \
-	sqlite3 git lua5.4 libpython3.11-testsuite"
+	sqlite3 git lua5.4 libpython3.11-testsuite libmimalloc2.0 libjemalloc2"
 
 missing=
 for p in $pkgs; do
