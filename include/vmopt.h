@@ -155,14 +155,23 @@ VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_pl
 typedef struct vmopt_options {
     size_t size;         /* sizeof(vmopt_options) */
     const char *profile; /* built-in name or file; NULL: $VMOPT_PROFILE, else "default" */
-    unsigned probe;      /* VMOPT_PROBE_* parts; 0: all */
+    unsigned probe;      /* VMOPT_PROBE_* parts; 0: ISA and topology (what the plan reads) */
+    unsigned flags;      /* VMOPT_TUNE_* */
 } vmopt_options;
-#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0}
+#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0, 0}
+
+/* vmopt_options.flags */
+#define VMOPT_TUNE_SAVE 0x1u  /* save the plan chosen, for the next start on this machine */
+#define VMOPT_TUNE_FRESH 0x2u /* ignore a saved plan: probe and resolve again */
 
 /** Probes (once per process), loads the profile, resolves it and installs
- *  the plan.  On error the plan in force stays in force.  Writes the dump
- *  named by $VMOPT_DUMP the first time a plan is installed.  Thread-safe;
- *  opts may be NULL. */
+ *  the plan.  A plan saved for this machine and profile (VMOPT_TUNE_SAVE,
+ *  `vmopt tune --save`) is loaded instead, after probing the ISA only; one
+ *  saved for another machine, or damaged, is ignored with one warning.
+ *  On error the plan in force stays in force (a failed save reports its
+ *  error with the new plan installed).  Writes the dump named by
+ *  $VMOPT_DUMP the first time a plan is installed.  Thread-safe; opts may
+ *  be NULL. */
 VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts);
 /** A copy of the plan in force (free it), or NULL with -ENOENT before any. */
 VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void);

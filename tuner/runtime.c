@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "lib/machine.h"
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "tuner/saved.h"
 
 static struct {
     pthread_mutex_t lock;
@@ -90,23 +92,65 @@ static void register_fork_handlers(void)
     pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
 }
 
+/* Installs plan (taking it) with rt.lock held. */
+static void install(struct vmopt_plan *plan)
+{
+    free(rt.plan);
+    rt.plan = plan;
+    install_dispatch(rt.machine, rt.plan);
+    if (!rt.dumped) {
+        rt.dumped = 1;
+        write_dump(rt.machine, rt.plan);
+    }
+}
+
+/* The saved plan for this machine and profile, if there is a good one
+ * (rt.lock held).  Anything but a missing file is said once per process. */
+static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const char *path)
+{
+    static int warned;
+    char sig[VMOPT__SIGNATURE_LEN];
+    if (ensure_machine(VMOPT_PROBE_ISA) < 0)
+        return NULL;
+    vmopt__signature(rt.machine, profile, sig, sizeof sig);
+    struct vmopt_plan *plan = malloc(sizeof *plan);
+    if (!plan)
+        return NULL;
+    int rc = vmopt__plan_load_saved(plan, sig, path);
+    if (rc == 0)
+        return plan;
+    if (rc != -ENOENT && !warned) {
+        warned = 1;
+        vmopt__log(VMOPT__LOG_WARN, "%s; ignored, tuning afresh", vmopt_errmsg());
+    }
+    free(plan);
+    return NULL;
+}
+
 VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
 {
-    static const vmopt_options defaults = VMOPT_OPTIONS_INIT;
     static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+    /* The first release's options ended at probe: callers built then
+     * still work, with flags 0. */
+    const size_t v1_size = offsetof(vmopt_options, flags);
+    vmopt_options o = VMOPT_OPTIONS_INIT;
     int saved_errno = errno;
 
     pthread_once(&fork_once, register_fork_handlers);
-    if (!opts)
-        opts = &defaults;
-    if (opts->size < sizeof(vmopt_options))
+    if (opts && opts->size < v1_size)
         return vmopt__fail(-EINVAL, "vmopt_autotune: options.size %zu, expected %zu (use VMOPT_OPTIONS_INIT)",
                            opts->size, sizeof(vmopt_options));
-    if (opts->probe & ~VMOPT_PROBE_ALL)
-        return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", opts->probe);
+    if (opts) {
+        memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+        o.size = sizeof o;
+    }
+    if (o.probe & ~VMOPT_PROBE_ALL)
+        return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", o.probe);
+    if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH))
+        return vmopt__fail(-EINVAL, "vmopt_autotune: unknown flags 0x%x", o.flags);
 
-    const char *env_profile = opts->profile ? NULL : vmopt__option_string(VMOPT__O_PROFILE);
-    const char *name = opts->profile ? opts->profile : env_profile ? env_profile : "default";
+    const char *env_profile = o.profile ? NULL : vmopt__option_string(VMOPT__O_PROFILE);
+    const char *name = o.profile ? o.profile : env_profile ? env_profile : "default";
     /* Parse before taking the lock: a bad profile changes nothing. */
     vmopt_profile *profile;
     int rc = vmopt_profile_load(&profile, name);
@@ -114,11 +158,6 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         if (env_profile)
             vmopt__log(VMOPT__LOG_ERROR, "VMOPT_PROFILE=%s: %s; plan unchanged", name, vmopt_errmsg());
         return rc;
-    }
-    struct vmopt_plan *plan = malloc(sizeof *plan);
-    if (!plan) {
-        vmopt_profile_free(profile);
-        return vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
     }
 
     char simd_from[64];
@@ -129,19 +168,38 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         snprintf(simd_from, sizeof simd_from, "VMOPT_SIMD=%s", vmopt__option_string(VMOPT__O_SIMD));
         ov.simd_from = simd_from;
     }
+    /* A saved plan stands for the profile alone: not with an override, nor
+     * when the caller asks for particular probe parts. */
+    char path[4096];
+    int use_saved = !(o.flags & VMOPT_TUNE_FRESH) && simd < 0 && o.probe == 0 &&
+                    vmopt__saved_path(name, path, sizeof path) == 0;
+    vmopt__clear_error();
 
+    struct vmopt_plan *plan = NULL;
     pthread_mutex_lock(&rt.lock);
-    rc = ensure_machine(opts->probe ? opts->probe : VMOPT_PROBE_ALL);
+    if (use_saved && (plan = load_saved(profile, path))) {
+        install(plan);
+        pthread_mutex_unlock(&rt.lock);
+        vmopt_profile_free(profile);
+        errno = saved_errno;
+        return 0;
+    }
+    plan = malloc(sizeof *plan);
+    /* The plan reads the ISA and the topology; counters serve the retuner,
+     * which probes them when it starts. */
+    rc = plan ? ensure_machine(o.probe ? o.probe : VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY)
+              : vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
     if (rc == 0)
         rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);
     if (rc == 0) {
-        free(rt.plan);
-        rt.plan = plan;
+        install(plan);
         plan = NULL;
-        install_dispatch(rt.machine, rt.plan);
-        if (!rt.dumped) {
-            rt.dumped = 1;
-            write_dump(rt.machine, rt.plan);
+        if (o.flags & VMOPT_TUNE_SAVE) {
+            char sig[VMOPT__SIGNATURE_LEN];
+            vmopt__signature(rt.machine, profile, sig, sizeof sig);
+            rc = vmopt__saved_path(name, path, sizeof path);
+            if (rc == 0)
+                rc = vmopt__plan_save(rt.plan, sig, "estimate", path);
         }
     }
     pthread_mutex_unlock(&rt.lock);

@@ -1,0 +1,303 @@
+/* Saved plans: the round trip; refusal of a file for another machine or
+ * profile, of a damaged or truncated one, and of one with a bad value;
+ * concurrent writers leaving whole files; vmopt_autotune() saving, loading
+ * in place of the probe, and tuning afresh with one warning when the file
+ * is no good. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/wait.h>
+
+#include "lib/plan.h"
+#include "tuner/saved.h"
+#include "tests/testutil.h"
+
+static struct vmopt_plan resolved(const char *profile, struct vmopt_machine **mp, char *sig)
+{
+    vmopt_profile *p;
+    struct vmopt_machine *m;
+    struct vmopt_plan plan;
+    assert_int_equal(vmopt_profile_load(&p, profile), 0);
+    assert_int_equal(vmopt_machine_probe(&m, VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY), 0);
+    vmopt__overrides ov = VMOPT__OVERRIDES_NONE;
+    assert_int_equal(vmopt__plan_resolve(&plan, m, p, &ov), 0);
+    vmopt__signature(m, p, sig, VMOPT__SIGNATURE_LEN);
+    vmopt_profile_free(p);
+    if (mp)
+        *mp = m;
+    else
+        vmopt_machine_free(m);
+    return plan;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    *n = fread(buf, 1, 1 << 16, f);
+    fclose(f);
+    return buf;
+}
+
+static void spit(const char *path, const char *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+static uint64_t fnv(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Replaces the first `from` with `to` in the file and fixes its checksum,
+ * so that what is tested is the content, not the damage. */
+static void edit(const char *path, const char *from, const char *to)
+{
+    size_t n;
+    char *buf = slurp(path, &n);
+    buf[n] = 0;
+    char *at = strstr(buf, from);
+    assert_non_null(at);
+    char *out = malloc(n + strlen(to) + 64);
+    size_t pre = (size_t)(at - buf);
+    memcpy(out, buf, pre);
+    strcpy(out + pre, to);
+    strcat(out, at + strlen(from));
+    char *sum = strstr(out, "checksum: ");
+    assert_non_null(sum);
+    sprintf(sum, "checksum: %016llx\n", (unsigned long long)fnv(out, (size_t)(sum - out)));
+    spit(path, out, strlen(out));
+    free(out);
+    free(buf);
+}
+
+static void test_round_trip(void **state)
+{
+    char sig[VMOPT__SIGNATURE_LEN], path[512];
+    struct vmopt_plan plan = resolved("jit", NULL, sig), back;
+    snprintf(path, sizeof path, "%s/a/b/jit.plan", tmp_dir()); /* directories made as needed */
+    assert_int_equal(vmopt__plan_save(&plan, sig, "estimate", path), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), 0);
+    assert_string_equal(back.profile, "jit");
+    assert_int_equal(back.workload, plan.workload);
+    assert_memory_equal(back.v, plan.v, sizeof plan.v);
+    assert_memory_equal(back.is_auto, plan.is_auto, sizeof plan.is_auto);
+    for (int k = 0; k < VMOPT__K_COUNT; k++)
+        assert_string_equal(back.reason[k], plan.reason[k]);
+    assert_contains(back.origin, "saved ");
+    assert_contains(back.origin, "estimate");
+    /* The signature names the machine and the profile's settings. */
+    assert_contains(sig, vmopt_version_string());
+    assert_contains(sig, "profile jit");
+    char other[VMOPT__SIGNATURE_LEN];
+    resolved("default", NULL, other);
+    assert_string_not_equal(sig, other);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, "/nonexistent/x.plan"), -ENOENT);
+}
+
+static void test_refused(void **state)
+{
+    char sig[VMOPT__SIGNATURE_LEN], path[512];
+    struct vmopt_plan plan = resolved("default", NULL, sig), back;
+    snprintf(path, sizeof path, "%s/refused.plan", tmp_dir());
+    assert_int_equal(vmopt__plan_save(&plan, sig, "estimate", path), 0);
+
+    /* Another machine. */
+    char wrong[VMOPT__SIGNATURE_LEN];
+    snprintf(wrong, sizeof wrong, "%s, but another CPU", sig);
+    memset(&back, 0x5a, sizeof back);
+    struct vmopt_plan untouched = back;
+    assert_int_equal(vmopt__plan_load_saved(&back, wrong, path), -ESTALE);
+    assert_contains(vmopt_errmsg(), "another machine or profile");
+    assert_contains(vmopt_errmsg(), path);
+    assert_memory_equal(&back, &untouched, sizeof back); /* nothing changed */
+
+    /* Truncated anywhere: refused. */
+    size_t n;
+    char *good = slurp(path, &n);
+    for (size_t cut = 0; cut < n; cut += 37) {
+        spit(path, good, cut);
+        assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+        assert_contains(vmopt_errmsg(), path);
+    }
+    /* One byte changed anywhere before the checksum: refused. */
+    for (size_t at = 0; at < n - 30; at += 53) {
+        char *bad = malloc(n);
+        memcpy(bad, good, n);
+        bad[at] ^= 0x20;
+        spit(path, bad, n);
+        assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+        assert_contains(vmopt_errmsg(), "damaged");
+        free(bad);
+    }
+    /* Well-formed, checksum right, but a value the profile could not hold. */
+    spit(path, good, n);
+    edit(path, "memcpy.inline_max\t128 B", "memcpy.inline_max\t4 KiB");
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+    assert_contains(vmopt_errmsg(), "memcpy.inline_max = 4 KiB: out of range");
+    spit(path, good, n);
+    edit(path, "pool.magazine\t", "pool.magazine2\t");
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+    assert_contains(vmopt_errmsg(), "unknown key 'pool.magazine2'");
+    spit(path, good, n);
+    edit(path, "pool.chunk_size\t", "pool.magazine\t");
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+    assert_contains(vmopt_errmsg(), "appears twice");
+    spit(path, good, n);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), 0);
+    free(good);
+}
+
+/* Writers in several processes save over one file while this one reads
+ * it: every read sees a whole file, and no temporary file is left. */
+static void test_concurrent_writers(void **state)
+{
+    char sig[VMOPT__SIGNATURE_LEN], path[512], dir[256];
+    struct vmopt_plan plan = resolved("default", NULL, sig), back;
+    snprintf(dir, sizeof dir, "%s/concurrent", tmp_dir());
+    snprintf(path, sizeof path, "%s/default.plan", dir);
+    assert_int_equal(vmopt__plan_save(&plan, sig, "estimate", path), 0);
+    enum { WRITERS = 4, SAVES = 150 };
+    pid_t pid[WRITERS];
+    for (int w = 0; w < WRITERS; w++) {
+        if ((pid[w] = fork()) == 0) {
+            char level[16];
+            for (int i = 0; i < SAVES; i++) {
+                snprintf(level, sizeof level, "w%d-%d", w, i);
+                if (vmopt__plan_save(&plan, sig, level, path) < 0)
+                    _exit(1);
+            }
+            _exit(0);
+        }
+    }
+    int reads = 0, running = WRITERS;
+    while (running) {
+        int rc = vmopt__plan_load_saved(&back, sig, path);
+        if (rc != 0)
+            fail_msg("read %d: %s", reads, vmopt_errmsg());
+        assert_memory_equal(back.v, plan.v, sizeof plan.v);
+        reads++;
+        int status;
+        pid_t done = waitpid(-1, &status, WNOHANG);
+        if (done > 0) {
+            assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            running--;
+        }
+    }
+    assert_true(reads > 0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = default.plan", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* stderr into a file while fn runs; returns what was written. */
+static char *stderr_of(void (*fn)(void))
+{
+    static char out[8192];
+    char path[300];
+    snprintf(path, sizeof path, "%s/stderr.txt", tmp_dir());
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    fn();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    FILE *f = fopen(path, "r");
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = 0;
+    fclose(f);
+    return out;
+}
+
+static void tune_twice(void)
+{
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    assert_int_equal(vmopt_autotune(NULL), 0);
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+static void test_autotune(void **state)
+{
+    char dir[256], path[300];
+    snprintf(dir, sizeof dir, "%s/cache", tmp_dir());
+    snprintf(path, sizeof path, "%s/default.plan", dir);
+    setenv("VMOPT_CACHE_DIR", dir, 1);
+
+    /* Nothing saved: probed and resolved. */
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    vmopt_plan *p = vmopt_current_plan();
+    assert_false(strstr(p->origin, "saved"));
+    vmopt_plan_free(p);
+    assert_int_equal(access(path, F_OK), -1);
+
+    /* Saved, then loaded in place of the probe. */
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.flags = VMOPT_TUNE_SAVE;
+    assert_int_equal(vmopt_autotune(&o), 0);
+    assert_int_equal(access(path, F_OK), 0);
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    p = vmopt_current_plan();
+    assert_contains(p->origin, "saved");
+    assert_contains(p->origin, path);
+    vmopt_plan_free(p);
+    /* FRESH ignores it. */
+    o.flags = VMOPT_TUNE_FRESH;
+    assert_int_equal(vmopt_autotune(&o), 0);
+    p = vmopt_current_plan();
+    assert_false(strstr(p->origin, "saved"));
+    vmopt_plan_free(p);
+    /* A profile of another name has a file of its own. */
+    o.flags = 0;
+    o.profile = "jit";
+    assert_int_equal(vmopt_autotune(&o), 0);
+    p = vmopt_current_plan();
+    assert_string_equal(p->profile, "jit");
+    assert_false(strstr(p->origin, "saved"));
+    vmopt_plan_free(p);
+
+    /* A damaged file: tuned afresh, with one warning for two calls. */
+    size_t n;
+    char *good = slurp(path, &n);
+    char *bad = malloc(n);
+    memcpy(bad, good, n);
+    bad[n / 2] ^= 1;
+    spit(path, bad, n);
+    char *err = stderr_of(tune_twice);
+    assert_int_equal(count(err, "damaged"), 1);
+    assert_contains(err, "ignored, tuning afresh");
+    p = vmopt_current_plan();
+    assert_false(strstr(p->origin, "saved"));
+    vmopt_plan_free(p);
+    free(bad);
+    free(good);
+    unsetenv("VMOPT_CACHE_DIR");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_autotune),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
