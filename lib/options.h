@@ -15,7 +15,9 @@
        "where calibrated profiles are saved (default $XDG_CACHE_HOME/vmopt)")                      \
     XX(LOG, "VMOPT_LOG", log, "error, warn, info or debug, to stderr")                             \
     XX(DISABLE, "VMOPT_DISABLE", flag, "1: the preload passes every call above 16 B to the C library") \
-    XX(POOL_DEBUG, "VMOPT_POOL_DEBUG", flag, "1: object pools catch double frees and foreign pointers")
+    XX(POOL_DEBUG, "VMOPT_POOL_DEBUG", flag, "1: object pools catch double frees and foreign pointers") \
+    XX(CONFIG, "VMOPT_CONFIG", any,                                                                \
+       "the host's executable-to-profile map (default SYSCONFDIR/vmopt/profiles.conf)")
 
 typedef enum {
 #define VMOPT__OPT_ENUM_(id, var, check, meaning) VMOPT__O_##id,

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sys/wait.h>
 
+#include "lib/options.h"
 #include "lib/plan.h"
 #include "tuner/saved.h"
 #include "tests/testutil.h"
@@ -240,6 +241,7 @@ static void test_autotune(void **state)
     snprintf(dir, sizeof dir, "%s/cache", tmp_dir());
     snprintf(path, sizeof path, "%s/default.plan", dir);
     setenv("VMOPT_CACHE_DIR", dir, 1);
+    vmopt__options_reset();
 
     /* Nothing saved: probed and resolved. */
     assert_int_equal(vmopt_autotune(NULL), 0);
@@ -289,6 +291,7 @@ static void test_autotune(void **state)
     free(bad);
     free(good);
     unsetenv("VMOPT_CACHE_DIR");
+    vmopt__options_reset();
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 #include "lib/machine.h"
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "tuner/host-config.h"
 #include "tuner/saved.h"
 
 static struct {
@@ -92,6 +93,23 @@ static void register_fork_handlers(void)
     pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
 }
 
+/* A bad host map is said once; the profile then falls back to default. */
+static void warn_host_config_once(void)
+{
+    static int warned;
+    if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        vmopt__log(VMOPT__LOG_WARN, "%s; the file is ignored", vmopt_errmsg());
+}
+
+static void note_host_choice(struct vmopt_plan *plan, const char *from)
+{
+    if (!from[0])
+        return;
+    char origin[VMOPT__ORIGIN_LEN];
+    snprintf(origin, sizeof origin, "%s; chosen for this executable by %s", plan->origin, from);
+    vmopt__strlcpy(plan->origin, origin, sizeof plan->origin);
+}
+
 /* Installs plan (taking it) with rt.lock held. */
 static void install(struct vmopt_plan *plan)
 {
@@ -149,14 +167,29 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH))
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown flags 0x%x", o.flags);
 
+    /* The profile: the caller's, else $VMOPT_PROFILE, else the host's map
+     * for this executable, else default. */
     const char *env_profile = o.profile ? NULL : vmopt__option_string(VMOPT__O_PROFILE);
     const char *name = o.profile ? o.profile : env_profile ? env_profile : "default";
+    char host_profile[256], host_from[300] = "";
+    if (!o.profile && !env_profile) {
+        char exe[4096];
+        vmopt__self_exe(exe, sizeof exe);
+        int hc = vmopt__host_profile(exe, host_profile, sizeof host_profile, host_from, sizeof host_from);
+        if (hc > 0)
+            name = host_profile;
+        else if (hc < 0)
+            warn_host_config_once();
+    }
     /* Parse before taking the lock: a bad profile changes nothing. */
     vmopt_profile *profile;
     int rc = vmopt_profile_load(&profile, name);
     if (rc < 0) {
         if (env_profile)
             vmopt__log(VMOPT__LOG_ERROR, "VMOPT_PROFILE=%s: %s; plan unchanged", name, vmopt_errmsg());
+        else if (host_from[0])
+            vmopt__log(VMOPT__LOG_ERROR, "profile %s (from %s): %s; plan unchanged", name, host_from,
+                       vmopt_errmsg());
         return rc;
     }
 
@@ -178,6 +211,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     struct vmopt_plan *plan = NULL;
     pthread_mutex_lock(&rt.lock);
     if (use_saved && (plan = load_saved(profile, path))) {
+        note_host_choice(plan, host_from);
         install(plan);
         pthread_mutex_unlock(&rt.lock);
         vmopt_profile_free(profile);
@@ -192,6 +226,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     if (rc == 0)
         rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);
     if (rc == 0) {
+        note_host_choice(plan, host_from);
         install(plan);
         plan = NULL;
         if (o.flags & VMOPT_TUNE_SAVE) {

@@ -1,0 +1,29 @@
+/* The host's configuration, like tuned's: a file that maps executables to
+ * profiles, so that one preload set for a whole host gives qemu-system-*
+ * one profile and a language VM another.
+ *
+ *   # /etc/vmopt/profiles.conf
+ *   [executables]
+ *   qemu-system-* = jit
+ *   python3*      = interpreter
+ *   /opt/vm/bin/lua = /etc/vmopt/site.conf
+ *
+ * A pattern with a '/' is matched (fnmatch) against the executable's full
+ * path, any other against its file name; the first match wins.  The file
+ * is $VMOPT_CONFIG, else SYSCONFDIR/vmopt/profiles.conf; a missing file is
+ * no error. */
+#ifndef VMOPT_HOST_CONFIG_H
+#define VMOPT_HOST_CONFIG_H
+
+#include <stddef.h>
+
+/* 1 and the profile for exe (a full path) in profile, with "file:line"
+ * in from; 0 when nothing matches or there is no file; negative when the
+ * file is bad, with vmopt_errmsg() saying "file:line: problem" (the whole
+ * file is then ignored). */
+int vmopt__host_profile(const char *exe, char *profile, size_t len, char *from, size_t from_len);
+
+/* The running program's full path (/proc/self/exe), or "" if unknown. */
+void vmopt__self_exe(char *buf, size_t len);
+
+#endif
