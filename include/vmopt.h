@@ -157,8 +157,20 @@ typedef struct vmopt_options {
     const char *profile; /* built-in name or file; NULL: $VMOPT_PROFILE, else "default" */
     unsigned probe;      /* VMOPT_PROBE_* parts; 0: ISA and topology (what the plan reads) */
     unsigned flags;      /* VMOPT_TUNE_* */
+    int level;           /* VMOPT_LEVEL_*: how hard to calibrate */
+    /* Called as calibration goes (done from 0 to 1, and what runs); NULL: none. */
+    void (*progress)(void *arg, double done, const char *what);
+    void *progress_arg;
 } vmopt_options;
-#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0, 0}
+#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0, 0, VMOPT_LEVEL_ESTIMATE, NULL, NULL}
+
+/* Calibration levels, after FFTW's planner.  A saved plan of the level
+ * asked for, or a higher one, stands in for calibrating again. */
+enum {
+    VMOPT_LEVEL_ESTIMATE = 0,   /* no measurement: the probe alone */
+    VMOPT_LEVEL_MEASURE = 1,    /* short micro-benchmarks, 50 ms at most */
+    VMOPT_LEVEL_EXHAUSTIVE = 2, /* every candidate, seconds */
+};
 
 /* vmopt_options.flags */
 #define VMOPT_TUNE_SAVE 0x1u  /* save the plan chosen, for the next start on this machine */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "tuner/calibrate.h"
 #include "tuner/probe.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
@@ -18,3 +19,6 @@ const vmopt__probe *const vmopt__probe_components[] = {
     &vmopt__probe_counters_none,
     NULL,
 };
+
+/* The preload only estimates: its start-up has no time to measure. */
+vmopt__calibrate_fn vmopt__calibrator = NULL;

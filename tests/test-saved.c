@@ -12,6 +12,8 @@
 #include "tuner/saved.h"
 #include "tests/testutil.h"
 
+static int lv; /* the level a load reports */
+
 static struct vmopt_plan resolved(const char *profile, struct vmopt_machine **mp, char *sig)
 {
     vmopt_profile *p;
@@ -83,11 +85,11 @@ static void test_round_trip(void **state)
     char sig[VMOPT__SIGNATURE_LEN], path[512];
     struct vmopt_plan plan = resolved("jit", NULL, sig), back;
     snprintf(path, sizeof path, "%s/a/b/jit.plan", tmp_dir()); /* directories made as needed */
-    assert_int_equal(vmopt__plan_save(&plan, sig, "estimate", path), 0);
+    assert_int_equal(vmopt__plan_save(&plan, sig, VMOPT_LEVEL_ESTIMATE, path), 0);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), 0);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), 0);
     assert_string_equal(back.profile, "jit");
     assert_int_equal(back.workload, plan.workload);
     assert_memory_equal(back.v, plan.v, sizeof plan.v);
@@ -102,7 +104,7 @@ static void test_round_trip(void **state)
     char other[VMOPT__SIGNATURE_LEN];
     resolved("default", NULL, other);
     assert_string_not_equal(sig, other);
-    assert_int_equal(vmopt__plan_load_saved(&back, sig, "/nonexistent/x.plan"), -ENOENT);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, "/nonexistent/x.plan", &lv), -ENOENT);
 }
 
 static void test_refused(void **state)
@@ -110,14 +112,14 @@ static void test_refused(void **state)
     char sig[VMOPT__SIGNATURE_LEN], path[512];
     struct vmopt_plan plan = resolved("default", NULL, sig), back;
     snprintf(path, sizeof path, "%s/refused.plan", tmp_dir());
-    assert_int_equal(vmopt__plan_save(&plan, sig, "estimate", path), 0);
+    assert_int_equal(vmopt__plan_save(&plan, sig, VMOPT_LEVEL_ESTIMATE, path), 0);
 
     /* Another machine. */
     char wrong[VMOPT__SIGNATURE_LEN];
     snprintf(wrong, sizeof wrong, "%s, but another CPU", sig);
     memset(&back, 0x5a, sizeof back);
     struct vmopt_plan untouched = back;
-    assert_int_equal(vmopt__plan_load_saved(&back, wrong, path), -ESTALE);
+    assert_int_equal(vmopt__plan_load_saved(&back, wrong, path, &lv), -ESTALE);
     assert_contains(vmopt_errmsg(), "another machine or profile");
     assert_contains(vmopt_errmsg(), path);
     assert_memory_equal(&back, &untouched, sizeof back); /* nothing changed */
@@ -127,7 +129,7 @@ static void test_refused(void **state)
     char *good = slurp(path, &n);
     for (size_t cut = 0; cut < n; cut += 37) {
         spit(path, good, cut);
-        assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+        assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
         assert_contains(vmopt_errmsg(), path);
     }
     /* One byte changed anywhere before the checksum: refused. */
@@ -136,25 +138,25 @@ static void test_refused(void **state)
         memcpy(bad, good, n);
         bad[at] ^= 0x20;
         spit(path, bad, n);
-        assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+        assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
         assert_contains(vmopt_errmsg(), "damaged");
         free(bad);
     }
     /* Well-formed, checksum right, but a value the profile could not hold. */
     spit(path, good, n);
     edit(path, "memcpy.inline_max\t128 B", "memcpy.inline_max\t4 KiB");
-    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
     assert_contains(vmopt_errmsg(), "memcpy.inline_max = 4 KiB: out of range");
     spit(path, good, n);
     edit(path, "pool.magazine\t", "pool.magazine2\t");
-    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
     assert_contains(vmopt_errmsg(), "unknown key 'pool.magazine2'");
     spit(path, good, n);
     edit(path, "pool.chunk_size\t", "pool.magazine\t");
-    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), -EBADMSG);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
     assert_contains(vmopt_errmsg(), "appears twice");
     spit(path, good, n);
-    assert_int_equal(vmopt__plan_load_saved(&back, sig, path), 0);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), 0);
     free(good);
 }
 
@@ -166,15 +168,13 @@ static void test_concurrent_writers(void **state)
     struct vmopt_plan plan = resolved("default", NULL, sig), back;
     snprintf(dir, sizeof dir, "%s/concurrent", tmp_dir());
     snprintf(path, sizeof path, "%s/default.plan", dir);
-    assert_int_equal(vmopt__plan_save(&plan, sig, "estimate", path), 0);
+    assert_int_equal(vmopt__plan_save(&plan, sig, VMOPT_LEVEL_ESTIMATE, path), 0);
     enum { WRITERS = 4, SAVES = 150 };
     pid_t pid[WRITERS];
     for (int w = 0; w < WRITERS; w++) {
         if ((pid[w] = fork()) == 0) {
-            char level[16];
             for (int i = 0; i < SAVES; i++) {
-                snprintf(level, sizeof level, "w%d-%d", w, i);
-                if (vmopt__plan_save(&plan, sig, level, path) < 0)
+                if (vmopt__plan_save(&plan, sig, VMOPT_LEVEL_MEASURE, path) < 0)
                     _exit(1);
             }
             _exit(0);
@@ -182,7 +182,7 @@ static void test_concurrent_writers(void **state)
     }
     int reads = 0, running = WRITERS;
     while (running) {
-        int rc = vmopt__plan_load_saved(&back, sig, path);
+        int rc = vmopt__plan_load_saved(&back, sig, path, &lv);
         if (rc != 0)
             fail_msg("read %d: %s", reads, vmopt_errmsg());
         assert_memory_equal(back.v, plan.v, sizeof plan.v);

@@ -18,6 +18,7 @@ static const char usage[] =
     "  profiles             the built-in profiles, with descriptions\n"
     "  show NAME            the text of a built-in profile\n"
     "  check FILE...        validate profile files (exit 1 on the first bad one)\n"
+    "  tune                 calibrate for this machine and show what was chosen and why\n"
     "  version              the library's version\n"
     "\n"
     "options (info, dump):\n"
@@ -25,11 +26,19 @@ static const char usage[] =
     "  --profile NAME|FILE  dump: the profile to resolve (default: $VMOPT_PROFILE, else default)\n"
     "  --machine SPEC       describe a machine instead of probing this one:\n"
     "                       synthetic:<hwloc synthetic string>, or an hwloc XML file\n"
-    "  --features LIST      with --machine: ISA features, e.g. avx2,erms,fsrm,arch=x86_64\n";
+    "  --features LIST      with --machine: ISA features, e.g. avx2,erms,fsrm,arch=x86_64\n"
+    "\n"
+    "options (tune):\n"
+    "  --profile NAME|FILE  the profile to tune (default: $VMOPT_PROFILE, the host map, else default)\n"
+    "  --level LEVEL        estimate (the probe alone), measure (default, 50 ms at most)\n"
+    "                       or exhaustive (every candidate, seconds)\n"
+    "  --save               save the plan for the next start on this machine\n"
+    "                       (in $VMOPT_CACHE_DIR, else $XDG_CACHE_HOME/vmopt)\n";
 
 typedef struct {
     unsigned flags;
     const char *profile, *machine, *features;
+    int level, save;
 } cli;
 
 static int fail(const char *what)
@@ -124,14 +133,55 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
+/* Progress on a terminal: one bar, redrawn; otherwise a line a step. */
+static void progress(void *arg, double done, const char *what)
+{
+    int tty = *(int *)arg;
+    if (tty) {
+        int filled = (int)(done * 30 + 0.5);
+        fprintf(stderr, "\r[%.*s%*s] %3.0f%% %-40s", filled, "##############################", 30 - filled, "",
+                done * 100, what);
+        if (done >= 1)
+            fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "vmopt tune: %3.0f%% %s\n", done * 100, what);
+    }
+    fflush(stderr);
+}
+
+static int cmd_tune(const cli *c)
+{
+    int tty = isatty(2);
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.profile = c->profile;
+    o.level = c->level;
+    o.flags = VMOPT_TUNE_FRESH | (c->save ? VMOPT_TUNE_SAVE : 0);
+    o.progress = progress;
+    o.progress_arg = &tty;
+    if (vmopt_autotune(&o) < 0)
+        return fail("tune");
+    vmopt_plan *plan = vmopt_current_plan();
+    vmopt_machine *m;
+    if (!plan || vmopt_machine_probe(&m, VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY) < 0)
+        return fail("tune");
+    int rc = vmopt_plan_dump(stdout, m, plan, c->flags);
+    vmopt_machine_free(m);
+    vmopt_plan_free(plan);
+    if (c->save)
+        fprintf(stderr, "vmopt tune: saved; the next vmopt_autotune() or preload start on this machine loads it\n");
+    return rc < 0 ? fail("tune") : 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},        {"profile", required_argument, NULL, 'p'},
         {"machine", required_argument, NULL, 'm'}, {"features", required_argument, NULL, 'f'},
+        {"level", required_argument, NULL, 'l'}, {"save", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     cli c = {0};
+    c.level = VMOPT_LEVEL_MEASURE;
 
     if (argc < 2) {
         fputs(usage, stderr);
@@ -157,6 +207,21 @@ int main(int argc, char **argv)
         case 'f':
             c.features = optarg;
             break;
+        case 'l':
+            if (strcmp(optarg, "estimate") == 0)
+                c.level = VMOPT_LEVEL_ESTIMATE;
+            else if (strcmp(optarg, "measure") == 0)
+                c.level = VMOPT_LEVEL_MEASURE;
+            else if (strcmp(optarg, "exhaustive") == 0)
+                c.level = VMOPT_LEVEL_EXHAUSTIVE;
+            else {
+                fprintf(stderr, "vmopt: --level %s: expected estimate, measure or exhaustive\n", optarg);
+                return 2;
+            }
+            break;
+        case 's':
+            c.save = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -175,6 +240,8 @@ int main(int argc, char **argv)
         return cmd_info(&c);
     if (strcmp(cmd, "dump") == 0 && rest == 0)
         return cmd_dump(&c);
+    if (strcmp(cmd, "tune") == 0 && rest == 0 && !c.machine)
+        return cmd_tune(&c);
     if (strcmp(cmd, "profiles") == 0 && rest == 0)
         return cmd_profiles();
     if (strcmp(cmd, "show") == 0)

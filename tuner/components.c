@@ -1,8 +1,10 @@
-/* The probe components of libvmopt: the libraries that know most first. */
+/* The components of libvmopt: the probes, the libraries that know most
+ * first, and the calibrator. */
 #include "config.h"
 
 #include <stddef.h>
 
+#include "tuner/calibrate.h"
 #include "tuner/probe.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
@@ -20,3 +22,5 @@ const vmopt__probe *const vmopt__probe_components[] = {
     &vmopt__probe_counters_none,
     NULL,
 };
+
+vmopt__calibrate_fn vmopt__calibrator = vmopt__calibrate;

@@ -14,8 +14,11 @@
 #include "lib/machine.h"
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "tuner/calibrate.h"
 #include "tuner/host-config.h"
 #include "tuner/saved.h"
+
+const char *const vmopt__level_names[] = {"estimate", "measure", "exhaustive", NULL};
 
 static struct {
     pthread_mutex_t lock;
@@ -124,7 +127,7 @@ static void install(struct vmopt_plan *plan)
 
 /* The saved plan for this machine and profile, if there is a good one
  * (rt.lock held).  Anything but a missing file is said once per process. */
-static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const char *path)
+static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const char *path, int level)
 {
     static int warned;
     char sig[VMOPT__SIGNATURE_LEN];
@@ -134,9 +137,14 @@ static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const 
     struct vmopt_plan *plan = malloc(sizeof *plan);
     if (!plan)
         return NULL;
-    int rc = vmopt__plan_load_saved(plan, sig, path);
-    if (rc == 0)
+    int saved_level;
+    int rc = vmopt__plan_load_saved(plan, sig, path, &saved_level);
+    if (rc == 0 && saved_level >= level)
         return plan;
+    if (rc == 0) { /* calibrated less than asked for now: calibrate again */
+        free(plan);
+        return NULL;
+    }
     if (rc != -ENOENT && !warned) {
         warned = 1;
         vmopt__log(VMOPT__LOG_WARN, "%s; ignored, tuning afresh", vmopt_errmsg());
@@ -166,6 +174,12 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", o.probe);
     if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH))
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown flags 0x%x", o.flags);
+    if (o.level < VMOPT_LEVEL_ESTIMATE || o.level > VMOPT_LEVEL_EXHAUSTIVE)
+        return vmopt__fail(-EINVAL, "vmopt_autotune: level %d: expected VMOPT_LEVEL_ESTIMATE, _MEASURE or _EXHAUSTIVE",
+                           o.level);
+    if (o.level > VMOPT_LEVEL_ESTIMATE && !vmopt__calibrator)
+        return vmopt__fail(VMOPT_EUNSUPPORTED, "vmopt_autotune: level %s: this library only estimates (calibration is in libvmopt)",
+                           vmopt__level_names[o.level]);
 
     /* The profile: the caller's, else $VMOPT_PROFILE, else the host's map
      * for this executable, else default. */
@@ -210,7 +224,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
 
     struct vmopt_plan *plan = NULL;
     pthread_mutex_lock(&rt.lock);
-    if (use_saved && (plan = load_saved(profile, path))) {
+    if (use_saved && (plan = load_saved(profile, path, o.level))) {
         note_host_choice(plan, host_from);
         install(plan);
         pthread_mutex_unlock(&rt.lock);
@@ -225,6 +239,10 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
               : vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
     if (rc == 0)
         rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);
+    /* Calibration runs with the lock held: another caller waits for it,
+     * rather than tuning the same machine twice. */
+    if (rc == 0 && o.level > VMOPT_LEVEL_ESTIMATE)
+        rc = vmopt__calibrator(plan, rt.machine, o.level, o.progress, o.progress_arg);
     if (rc == 0) {
         note_host_choice(plan, host_from);
         install(plan);
@@ -234,7 +252,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
             vmopt__signature(rt.machine, profile, sig, sizeof sig);
             rc = vmopt__saved_path(name, path, sizeof path);
             if (rc == 0)
-                rc = vmopt__plan_save(rt.plan, sig, "estimate", path);
+                rc = vmopt__plan_save(rt.plan, sig, o.level, path);
         }
     }
     pthread_mutex_unlock(&rt.lock);

@@ -25,6 +25,7 @@
 
 #include "lib/internal.h"
 #include "lib/options.h"
+#include "tuner/calibrate.h"
 #include "tuner/saved.h"
 
 #define MAGIC "vmopt saved plan 1"
@@ -136,8 +137,7 @@ static int put_header(char *buf, size_t cap, size_t *n, const char *name, const 
     return 0;
 }
 
-int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, const char *level,
-                     const char *path)
+int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, int level, const char *path)
 {
     char *buf = malloc(MAX_FILE);
     if (!buf)
@@ -154,7 +154,7 @@ int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, const
     bad |= put_header(buf, MAX_FILE, &n, "origin", plan->origin) < 0;
     bad |= put_header(buf, MAX_FILE, &n, "chain", plan->chain) < 0;
     bad |= put_header(buf, MAX_FILE, &n, "workload", vmopt__workload_names[plan->workload]) < 0;
-    bad |= put_header(buf, MAX_FILE, &n, "level", level) < 0;
+    bad |= put_header(buf, MAX_FILE, &n, "level", vmopt__level_names[level]) < 0;
     bad |= put_header(buf, MAX_FILE, &n, "saved", when) < 0;
     for (int k = 0; k < VMOPT__K_COUNT && !bad; k++) {
         char value[64], reason[VMOPT__REASON_LEN];
@@ -238,7 +238,7 @@ static int take_header(char **p, const char *name, char *out, size_t len)
     return 0;
 }
 
-int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const char *path)
+int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const char *path, int *level_out)
 {
 #define CORRUPT(fmt, ...) (free(buf), vmopt__fail(-EBADMSG, "saved plan %s: " fmt, path, ##__VA_ARGS__))
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -294,6 +294,9 @@ int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const
     }
     if ((out.workload = vmopt__name_index(vmopt__workload_names, workload)) < 0)
         return CORRUPT("unknown workload '%s'", workload);
+    int lv = vmopt__name_index(vmopt__level_names, level);
+    if (lv < 0)
+        return CORRUPT("unknown level '%s'", level);
 
     uint8_t seen[VMOPT__K_COUNT] = {0};
     int line = 10;
@@ -333,6 +336,7 @@ int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const
     snprintf(origin, sizeof origin, "%s; saved %s (%s, %s)", out.origin, path, level, when);
     vmopt__strlcpy(out.origin, origin, sizeof out.origin);
     *plan = out;
+    *level_out = lv;
     free(buf);
     return 0;
 #undef CORRUPT

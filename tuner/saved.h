@@ -28,13 +28,13 @@ int vmopt__saved_path(const char *profile_name, char *buf, size_t len);
 /* Writes the plan atomically: a temporary file in the same directory,
  * flushed, then renamed over the old one, so that a reader sees the old
  * file or the new one and concurrent writers each leave a whole file.
- * Creates the directory (0700).  level names the calibration. */
-int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, const char *level,
-                     const char *path);
+ * Creates the directory (0700).  level: VMOPT_LEVEL_*, the calibration. */
+int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, int level, const char *path);
 
 /* Loads a saved plan into *plan.  -ENOENT: no file (no message);
  * -ESTALE: the signature differs; -EBADMSG: truncated, corrupt, or a value
- * out of range.  vmopt_errmsg() names the file and the problem. */
-int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const char *path);
+ * out of range.  vmopt_errmsg() names the file and the problem.  *level
+ * gets the calibration level it was saved at (VMOPT_LEVEL_*). */
+int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const char *path, int *level);
 
 #endif

@@ -1,0 +1,432 @@
+/* Calibration: see calibrate.h.  Every figure is the best of several runs
+ * (the least disturbed one), and a candidate replaces the estimate only
+ * when it wins by a margin, so that noise does not move a threshold. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "lib/internal.h"
+#include "lib/mem/mem.h"
+#include "tuner/calibrate.h"
+
+#define MARGIN 0.95 /* a challenger must take at most 95% of the incumbent's time */
+
+typedef struct {
+    struct vmopt_plan *plan;
+    const struct vmopt_machine *m;
+    int level;
+    vmopt__progress_fn progress;
+    void *arg;
+    int step, steps;
+    char *src, *dst;
+    size_t buf;
+} cal;
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void report(cal *c, const char *what)
+{
+    if (c->progress)
+        c->progress(c->arg, c->step >= c->steps ? 1.0 : (double)c->step / c->steps, what);
+    c->step++;
+}
+
+static int reps(const cal *c)
+{
+    return c->level >= 2 ? 15 : 5;
+}
+
+/* GiB/s of fn moving n bytes: best of the runs, each at least 64 KiB. */
+static double move_rate(const cal *c, vmopt__move_fn fn, size_t n)
+{
+    size_t k = n >= 65536 ? 1 : 65536 / n;
+    double best = 1e300;
+    fn(c->dst, c->src, n);
+    for (int r = 0; r < reps(c); r++) {
+        double t0 = now_ns();
+        for (size_t i = 0; i < k; i++) {
+            fn(c->dst, c->src, n);
+            __asm__ volatile("" : : : "memory");
+        }
+        double t = now_ns() - t0;
+        if (t < best)
+            best = t;
+    }
+    return (double)n * (double)k / best * 1e9 / (1u << 30);
+}
+
+static double set_rate(const cal *c, vmopt__set_fn fn, size_t n)
+{
+    size_t k = n >= 65536 ? 1 : 65536 / n;
+    double best = 1e300;
+    fn(c->dst, 1, n);
+    for (int r = 0; r < reps(c); r++) {
+        double t0 = now_ns();
+        for (size_t i = 0; i < k; i++) {
+            fn(c->dst, (int)i, n);
+            __asm__ volatile("" : : : "memory");
+        }
+        double t = now_ns() - t0;
+        if (t < best)
+            best = t;
+    }
+    return (double)n * (double)k / best * 1e9 / (1u << 30);
+}
+
+static const vmopt__mem_kernels *variant(const char *name, const struct vmopt_machine *m)
+{
+    for (const vmopt__mem_kernels *const *v = vmopt__mem_variants; *v; v++)
+        if (strcmp((*v)->name, name) == 0 && ((*v)->requires & m->features) == (*v)->requires)
+            return *v;
+    return NULL;
+}
+
+static void fmt_size(uint64_t v, char *buf, size_t len)
+{
+    vmopt__format_size(v, buf, len);
+}
+
+/* ---- memcpy ------------------------------------------------------------- */
+
+static void calibrate_simd(cal *c)
+{
+    static const char *const names[] = {"sse2", "avx2", "avx512"};
+    static const size_t small_sizes[] = {256, 4096, 65536};
+    static const size_t all_sizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144};
+    const size_t *sizes = c->level >= 2 ? all_sizes : small_sizes;
+    size_t nsizes = c->level >= 2 ? 7 : 3;
+    report(c, "memcpy: vector width");
+    if (!c->plan->is_auto[VMOPT__K_MEMCPY_SIMD])
+        return;
+    double rate[3][7] = {{0}};
+    int have[3] = {0}, best = -1;
+    double best_score = 1e300;
+    for (int i = 0; i < 3; i++) {
+        const vmopt__mem_kernels *k = variant(names[i], c->m);
+        if (!k)
+            continue;
+        have[i] = 1;
+        for (size_t s = 0; s < nsizes; s++)
+            rate[i][s] = move_rate(c, k->move, sizes[s]);
+    }
+    /* The score: the sum over sizes of time relative to the fastest there.
+     * The estimate's width stays unless another scores better by the margin. */
+    double score[3];
+    for (int i = 0; i < 3; i++) {
+        score[i] = 1e300;
+        if (!have[i])
+            continue;
+        score[i] = 0;
+        for (size_t s = 0; s < nsizes; s++) {
+            double top = 0;
+            for (int j = 0; j < 3; j++)
+                if (have[j] && rate[j][s] > top)
+                    top = rate[j][s];
+            score[i] += top / rate[i][s];
+        }
+        if (score[i] < best_score) {
+            best_score = score[i];
+            best = i;
+        }
+    }
+    const char *estimated = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[c->plan->v[VMOPT__K_MEMCPY_SIMD]];
+    for (int i = 0; i < 3; i++)
+        if (have[i] && strcmp(names[i], estimated) == 0 && best >= 0 && best_score > score[i] * MARGIN)
+            best = i;
+    char reason[VMOPT__REASON_LEN], *p = reason;
+    size_t mid = nsizes / 2;
+    char at[32];
+    fmt_size(sizes[mid], at, sizeof at);
+    p += snprintf(p, sizeof reason, "measured at %s:", at);
+    for (int i = 2; i >= 0; i--)
+        if (have[i])
+            p += snprintf(p, sizeof reason - (size_t)(p - reason), " %s %.0f", names[i], rate[i][mid]);
+    snprintf(p, sizeof reason - (size_t)(p - reason), " GiB/s; best over %zu sizes -> %s", nsizes,
+             names[best]);
+    int simd = vmopt__name_index(vmopt__fields[VMOPT__K_MEMCPY_SIMD].names, names[best]);
+    c->plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)simd;
+    vmopt__strlcpy(c->plan->reason[VMOPT__K_MEMCPY_SIMD], reason, VMOPT__REASON_LEN);
+}
+
+/* The smallest size from which the string instruction is faster than the
+ * plan's loop at every size measured up to the buffer (0: never). */
+static void calibrate_rep(cal *c, int set)
+{
+    vmopt__key key = set ? VMOPT__K_MEMCPY_REP_STOSB_MIN : VMOPT__K_MEMCPY_REP_MOVSB_MIN;
+    report(c, set ? "memset: rep stosb threshold" : "memcpy: rep movsb threshold");
+    const vmopt__mem_kernels *rep = variant("erms", c->m);
+    const char *loop_name = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[c->plan->v[VMOPT__K_MEMCPY_SIMD]];
+    const vmopt__mem_kernels *loop = variant(loop_name, c->m);
+    if (!c->plan->is_auto[key] || !rep || !loop)
+        return;
+    enum { MAX_SIZES = 16 };
+    size_t sizes[MAX_SIZES], n = 0;
+    for (size_t s = 1024; s <= c->buf && n < MAX_SIZES; s *= c->level >= 2 ? 2 : 4)
+        sizes[n++] = s;
+    double r_loop[MAX_SIZES], r_rep[MAX_SIZES];
+    for (size_t i = 0; i < n; i++) {
+        r_loop[i] = set ? set_rate(c, loop->set, sizes[i]) : move_rate(c, loop->move, sizes[i]);
+        r_rep[i] = set ? set_rate(c, rep->set, sizes[i]) : move_rate(c, rep->move, sizes[i]);
+    }
+    size_t from = n; /* the first index of the winning tail */
+    while (from > 0 && r_loop[from - 1] <= r_rep[from - 1] * MARGIN)
+        from--;
+    uint64_t v = from < n ? sizes[from] : 0;
+    /* The figures on either side of the choice: the last size the loop
+     * won and the first the instruction did (never: the two largest). */
+    size_t hi = from < n ? from : n - 1, lo = hi > 0 ? hi - 1 : hi;
+    char s_lo[32], s_hi[32], result[32];
+    fmt_size(sizes[lo], s_lo, sizeof s_lo);
+    fmt_size(sizes[hi], s_hi, sizeof s_hi);
+    if (v)
+        fmt_size(v, result, sizeof result);
+    else
+        snprintf(result, sizeof result, "never");
+    snprintf(c->plan->reason[key], VMOPT__REASON_LEN,
+             "measured: %s loop %.0f vs %s %.0f GiB/s at %s, %.0f vs %.0f at %s -> %s", loop_name, r_loop[lo],
+             set ? "rep stosb" : "rep movsb", r_rep[lo], s_lo, r_loop[hi], r_rep[hi], s_hi, result);
+    c->plan->v[key] = v;
+}
+
+/* Exhaustive only: the size from which non-temporal stores beat the loop,
+ * up to twice the last-level cache. */
+static void calibrate_nontemporal(cal *c)
+{
+    report(c, "memcpy: streaming threshold");
+    int level = vmopt__last_level_cache(c->m);
+    const char *loop_name = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[c->plan->v[VMOPT__K_MEMCPY_SIMD]];
+    const vmopt__mem_kernels *loop = variant(loop_name, c->m);
+    if (c->level < 2 || level < 0 || !loop || !loop->move_nt || !c->plan->is_auto[VMOPT__K_MEMCPY_NONTEMPORAL_MIN])
+        return;
+    size_t top = (size_t)c->m->cache_size[level].value * 2;
+    char *src = mmap(NULL, top, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *dst = mmap(NULL, top, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (src == MAP_FAILED || dst == MAP_FAILED) {
+        if (src != MAP_FAILED)
+            munmap(src, top);
+        if (dst != MAP_FAILED)
+            munmap(dst, top);
+        return;
+    }
+    memset(src, 1, top);
+    memset(dst, 2, top);
+    cal big = *c;
+    big.src = src;
+    big.dst = dst;
+    enum { MAX_SIZES = 8 };
+    size_t sizes[MAX_SIZES], n = 0;
+    for (size_t s = top / 16; s <= top && n < MAX_SIZES; s *= 2)
+        sizes[n++] = s;
+    double r_loop[MAX_SIZES], r_nt[MAX_SIZES];
+    for (size_t i = 0; i < n; i++) {
+        r_loop[i] = move_rate(&big, loop->move, sizes[i]);
+        r_nt[i] = move_rate(&big, loop->move_nt, sizes[i]);
+    }
+    munmap(src, top);
+    munmap(dst, top);
+    size_t from = n;
+    while (from > 0 && r_loop[from - 1] <= r_nt[from - 1] * MARGIN)
+        from--;
+    uint64_t v = from < n ? sizes[from] : 0;
+    size_t at = from < n ? from : n - 1;
+    char where[32], result[32];
+    fmt_size(sizes[at], where, sizeof where);
+    if (v)
+        fmt_size(v, result, sizeof result);
+    else
+        snprintf(result, sizeof result, "never");
+    snprintf(c->plan->reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], VMOPT__REASON_LEN,
+             "measured: %s loop %.1f vs streaming %.1f GiB/s at %s -> %s", loop_name, r_loop[at], r_nt[at], where,
+             result);
+    c->plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN] = v;
+}
+
+/* ---- TLB ---------------------------------------------------------------- */
+
+static int fill_identity(void *opaque, uint64_t vaddr, unsigned access, void **host, unsigned *prot)
+{
+    (void)access;
+    (void)opaque; /* the pages are never touched: any host address will do */
+    *host = (void *)(uintptr_t)(0x100000000ull + (vaddr & ~(uint64_t)4095));
+    *prot = VMOPT_TLB_PROT_READ | VMOPT_TLB_PROT_WRITE | VMOPT_TLB_PROT_EXEC;
+    return 0;
+}
+
+/* ns per lookup of a synthetic trace: most lookups over a working set
+ * three quarters of the table, a strided run of pages 1 MiB apart among
+ * them (the conflicts a mask index suffers). */
+static double tlb_rate(const cal *c, int strategy, int ways, uint64_t *trace, size_t n)
+{
+    vmopt_tlb_config tc = VMOPT_TLB_CONFIG_INIT;
+    tc.strategy = strategy;
+    tc.ways = strategy == VMOPT_TLB_DIRECT ? 1 : ways;
+    tc.hash = (int)c->plan->v[VMOPT__K_TLB_HASH];
+    tc.entries = tc.min_entries = tc.max_entries = (long)c->plan->v[VMOPT__K_TLB_ENTRIES];
+    tc.victim = (int)c->plan->v[VMOPT__K_TLB_VICTIM];
+    tc.resize = tc.rehash = 0;
+    tc.fill = fill_identity;
+    vmopt_tlb *t;
+    if (vmopt_tlb_create(&t, &tc) < 0)
+        return 1e300;
+    double best = 1e300;
+    for (int r = 0; r < reps(c); r++) {
+        int fault;
+        uintptr_t sum = 0;
+        double t0 = now_ns();
+        for (size_t i = 0; i < n; i++)
+            sum += (uintptr_t)vmopt_tlb_lookup(t, trace[i], VMOPT_TLB_READ, &fault);
+        double dt = now_ns() - t0;
+        __asm__ volatile("" : : "r"(sum));
+        if (dt < best)
+            best = dt;
+    }
+    vmopt_tlb_destroy(t);
+    return best / (double)n;
+}
+
+static void calibrate_tlb(cal *c)
+{
+    report(c, "tlb: organisation");
+    if (!c->plan->is_auto[VMOPT__K_TLB_STRATEGY])
+        return;
+    size_t n = c->level >= 2 ? 400000 : 60000;
+    uint64_t *trace = malloc(n * sizeof *trace);
+    if (!trace)
+        return;
+    uint64_t pages = c->plan->v[VMOPT__K_TLB_ENTRIES] * 3 / 4, x = 0x9e3779b97f4a7c15u;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        trace[i] = (x & 7) == 0 ? ((x >> 8) % 64) << 20 : ((x >> 8) % pages) << 12;
+    }
+    static const int ways_tried[] = {2, 4, 8};
+    double direct = tlb_rate(c, VMOPT_TLB_DIRECT, 1, trace, n), best = direct;
+    int best_ways = 1;
+    char tried[96] = "";
+    size_t used = 0;
+    for (int w = 0; w < (c->level >= 2 ? 3 : 1); w++) {
+        int ways = c->level >= 2 ? ways_tried[w] : 4;
+        double r = tlb_rate(c, VMOPT_TLB_SET_ASSOC, ways, trace, n);
+        used += (size_t)snprintf(tried + used, sizeof tried - used, ", %d-way %.2f", ways, r);
+        if (r < best * MARGIN) {
+            best = r;
+            best_ways = ways;
+        }
+    }
+    free(trace);
+    snprintf(c->plan->reason[VMOPT__K_TLB_STRATEGY], VMOPT__REASON_LEN,
+             "measured on a synthetic trace: direct %.2f%s ns a lookup -> %s", direct, tried,
+             best_ways == 1 ? "direct" : "set-assoc");
+    c->plan->v[VMOPT__K_TLB_STRATEGY] = best_ways == 1 ? VMOPT__TLB_DIRECT : VMOPT__TLB_SET_ASSOC;
+    if (c->plan->is_auto[VMOPT__K_TLB_WAYS]) {
+        c->plan->v[VMOPT__K_TLB_WAYS] = (uint64_t)best_ways;
+        snprintf(c->plan->reason[VMOPT__K_TLB_WAYS], VMOPT__REASON_LEN, "with the measured organisation -> %d",
+                 best_ways);
+    }
+}
+
+/* ---- pool --------------------------------------------------------------- */
+
+/* ns per alloc+free pair in batches of 128 once the pool is warm.  Fresh
+ * pools, few enough depot trips (48 at a magazine of 16) that the pool's
+ * own retuning (64 trips in 10 ms) leaves the magazine as configured. */
+static double pool_rate(const cal *c, long magazine)
+{
+    enum { BATCH = 128, TIMED = 2 };
+    static void *obj[BATCH];
+    double best = 1e300;
+    for (int r = 0; r < reps(c); r++) {
+        vmopt_pool_config pc = VMOPT_POOL_CONFIG_INIT;
+        pc.object_size = 64;
+        pc.magazine = magazine;
+        pc.chunk_size = 64 * 1024;
+        pc.debug = 0;
+        vmopt_pool *p;
+        if (vmopt_pool_create(&p, &pc) < 0)
+            return 1e300;
+        vmopt_pool_cache *h = vmopt_pool_thread_cache(p);
+        double t0 = 0;
+        for (int b = 0; b <= TIMED; b++) {
+            if (b == 1)
+                t0 = now_ns(); /* batch 0 carved the objects */
+            for (int i = 0; i < BATCH; i++)
+                obj[i] = h ? vmopt_pool_cache_alloc(h) : vmopt_pool_alloc(p);
+            for (int i = 0; i < BATCH; i++)
+                h ? vmopt_pool_cache_free(h, obj[i]) : vmopt_pool_free(p, obj[i]);
+        }
+        double t = now_ns() - t0;
+        vmopt_pool_destroy(p);
+        if (t < best)
+            best = t;
+    }
+    return best / (BATCH * TIMED);
+}
+
+static void calibrate_pool(cal *c)
+{
+    report(c, "pool: magazine size");
+    if (!c->plan->is_auto[VMOPT__K_POOL_MAGAZINE])
+        return;
+    static const long tried[] = {16, 32, 64, 128, 256, 512, 1024};
+    int hi = c->level >= 2 ? 7 : 5;
+    double rate[7], best = 1e300;
+    for (int i = 0; i < hi; i++) {
+        rate[i] = pool_rate(c, tried[i]);
+        if (rate[i] < best)
+            best = rate[i];
+    }
+    /* The smallest magazine within 10% of the best: what a thread holds
+     * idle is memory too. */
+    int pick = hi - 1;
+    for (int i = 0; i < hi; i++)
+        if (rate[i] <= best * 1.10) {
+            pick = i;
+            break;
+        }
+    snprintf(c->plan->reason[VMOPT__K_POOL_MAGAZINE], VMOPT__REASON_LEN,
+             "measured, 128-object batches: %.2f ns a pair at %ld, %.2f at %ld, best %.2f -> %ld (within 10%% of "
+             "the best)",
+             rate[0], tried[0], rate[pick], tried[pick], best, tried[pick]);
+    c->plan->v[VMOPT__K_POOL_MAGAZINE] = (uint64_t)tried[pick];
+}
+
+/* ---- the whole ----------------------------------------------------------- */
+
+int vmopt__calibrate(struct vmopt_plan *plan, const struct vmopt_machine *m, int level,
+                     vmopt__progress_fn progress, void *arg)
+{
+    if (level <= 0)
+        return 0;
+    cal c = {plan, m, level, progress, arg, 0, 6, NULL, NULL, (size_t)1 << 20}; /* 6 steps, then done */
+    c.src = malloc(c.buf);
+    c.dst = malloc(c.buf);
+    if (!c.src || !c.dst) {
+        free(c.src);
+        free(c.dst);
+        return vmopt__fail(-ENOMEM, "calibration: out of memory");
+    }
+    memset(c.src, 1, c.buf);
+    memset(c.dst, 2, c.buf);
+    calibrate_simd(&c);
+    calibrate_rep(&c, 0);
+    calibrate_rep(&c, 1);
+    calibrate_nontemporal(&c);
+    calibrate_tlb(&c);
+    calibrate_pool(&c);
+    report(&c, "done");
+    free(c.src);
+    free(c.dst);
+    char origin[VMOPT__ORIGIN_LEN];
+    snprintf(origin, sizeof origin, "%s; calibrated (%s)", plan->origin, vmopt__level_names[level]);
+    vmopt__strlcpy(plan->origin, origin, sizeof plan->origin);
+    return 0;
+}
