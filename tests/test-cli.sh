@@ -85,5 +85,23 @@ VMOPT_SIMD=avx1024 VMOPT_DUMP=stderr "$vmopt" version 2> "$work/bad-opt.txt" > /
 [ "$(grep -c 'VMOPT_SIMD=avx1024 ignored' "$work/bad-opt.txt")" = 1 ] && grep -q '^simd .*auto' "$work/bad-opt.txt" \
     && ok "bad VMOPT_SIMD reported once and ignored" || fail "bad VMOPT_SIMD: $(cat "$work/bad-opt.txt" | head -3)"
 
+# vmopt tune: plain progress lines when stderr is no terminal, the plan
+# with measured reasons, --save writing the plan that the next start loads.
+VMOPT_CACHE_DIR="$work/cache" "$vmopt" tune --save > "$work/tune.txt" 2> "$work/tune.err" \
+    || fail "tune --save: $(cat "$work/tune.err")"
+grep -q '^vmopt tune: 100% done$' "$work/tune.err" && ! grep -q "$(printf '\r')" "$work/tune.err" \
+    && ok "tune reports progress in plain lines off a terminal" || fail "tune progress: $(cat "$work/tune.err")"
+grep -q '^simd .*# auto: measured at ' "$work/tune.txt" && grep -q '^magazine .*# auto: measured' "$work/tune.txt" \
+    && grep -q 'calibrated (measure)' "$work/tune.txt" \
+    && ok "tune shows the measured figures in the reasons" || fail "tune output: $(head -25 "$work/tune.txt")"
+[ -f "$work/cache/default.plan" ] && grep -q '^level: measure$' "$work/cache/default.plan" \
+    && ok "tune --save writes the plan, with its level" || fail "tune --save: no $work/cache/default.plan"
+VMOPT_CACHE_DIR="$work/cache" VMOPT_DUMP=stderr "$vmopt" version 2> "$work/loaded.txt" > /dev/null
+grep -q "saved $work/cache/default.plan (measure" "$work/loaded.txt" \
+    && ok "the next start loads the saved plan" || fail "saved plan not loaded: $(grep '^profile' "$work/loaded.txt")"
+"$vmopt" tune --level fast > /dev/null 2> "$work/level.err"; rc=$?
+[ $rc -eq 2 ] && grep -q -- '--level fast: expected estimate, measure or exhaustive' "$work/level.err" \
+    && ok "tune --level names a bad level" || fail "tune --level fast: exit $rc: $(cat "$work/level.err")"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
