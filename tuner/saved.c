@@ -240,7 +240,13 @@ static int take_header(char **p, const char *name, char *out, size_t len)
 
 int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const char *path, int *level_out)
 {
-#define CORRUPT(fmt, ...) (free(buf), vmopt__fail(-EBADMSG, "saved plan %s: " fmt, path, ##__VA_ARGS__))
+    /* The message first: its arguments may point into buf. */
+#define CORRUPT(fmt, ...)                                                                          \
+    __extension__({                                                                                \
+        int rc_ = vmopt__fail(-EBADMSG, "saved plan %s: " fmt, path, ##__VA_ARGS__);              \
+        free(buf);                                                                                 \
+        rc_;                                                                                       \
+    })
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? -ENOENT
@@ -290,7 +296,7 @@ int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const
     if (strcmp(saved_sig, signature) != 0) {
         free(buf);
         return vmopt__fail(-ESTALE, "saved plan %s is for another machine or profile: saved for \"%s\", this is \"%s\"",
-                           path, saved_sig, signature);
+                           path, saved_sig, signature); /* saved_sig is a copy, not in buf */
     }
     if ((out.workload = vmopt__name_index(vmopt__workload_names, workload)) < 0)
         return CORRUPT("unknown workload '%s'", workload);
