@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/mem/mem.h"
@@ -21,7 +22,7 @@
  * 16-byte vectors (every x86-64 has SSE2, every AArch64 has NEON). */
 #define VMOPT__INLINE_LIMIT 128
 
-typedef struct {
+typedef struct vmopt__mem_table_s {
     size_t inline_max;      /* 16 to VMOPT__INLINE_LIMIT; 0 passes every call above 16 B on */
     size_t rep_movsb_min;   /* SIZE_MAX: never */
     size_t rep_stosb_min;   /* SIZE_MAX: never */
@@ -32,6 +33,9 @@ typedef struct {
     vmopt__move_fn move, move_rep, move_nt;
     vmopt__set_fn set, set_rep, set_nt;
     const char *vec_name, *rep_name, *nt_name, *inline_name;
+    /* A sampling table (the retuner's): its kernels count sizes, then call
+     * this table's.  NULL in every other table. */
+    const struct vmopt__mem_table_s *sampled_from;
 } vmopt__mem_table;
 
 extern _Atomic(const vmopt__mem_table *) vmopt__mem_live;
@@ -54,6 +58,14 @@ const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t);
  * tuner's runtime does. */
 void vmopt__mem_lock(void);
 void vmopt__mem_unlock(void);
+/* Sampling for the retuner: on publishes a copy of the live table whose
+ * kernels count each call's size first; off publishes the table it was
+ * copied from.  Neither undoes a table someone else published meanwhile.
+ * The counts (cumulative, calls and bytes by size class, see
+ * tuner/retune.h) are read with vmopt__mem_histogram. */
+void vmopt__mem_sampling(int on);
+void vmopt__mem_histogram(uint64_t *calls, uint64_t *bytes, unsigned classes);
+
 /* One line per primitive: which kernel serves which sizes. */
 void vmopt__mem_table_print(FILE *f, const vmopt__mem_table *t);
 void vmopt__mem_table_print_json(FILE *f, const vmopt__mem_table *t);

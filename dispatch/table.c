@@ -166,9 +166,8 @@ void vmopt__mem_unlock(void)
     pthread_mutex_unlock(&publish_lock);
 }
 
-const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
+static const vmopt__mem_table *publish_locked(const vmopt__mem_table *t)
 {
-    pthread_mutex_lock(&publish_lock);
     published *p = tables;
     while (p && memcmp(&p->t, t, sizeof *t) != 0)
         p = p->next;
@@ -179,8 +178,110 @@ const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
     }
     if (p)
         atomic_store_explicit(&vmopt__mem_live, &p->t, memory_order_release);
-    pthread_mutex_unlock(&publish_lock);
     return p ? &p->t : NULL;
+}
+
+const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
+{
+    pthread_mutex_lock(&publish_lock);
+    const vmopt__mem_table *live = publish_locked(t);
+    pthread_mutex_unlock(&publish_lock);
+    return live;
+}
+
+/* ---- sampling for the retuner ------------------------------------------- */
+
+#define SAMPLE_CLASSES 24
+#define SAMPLE_EVERY 8 /* a thread adds to the shared counts one call in 8 */
+static _Atomic uint64_t hist_calls[SAMPLE_CLASSES], hist_bytes[SAMPLE_CLASSES];
+
+static void record(size_t n)
+{
+    static __thread unsigned countdown;
+    if (countdown) {
+        countdown--;
+        return;
+    }
+    countdown = SAMPLE_EVERY - 1;
+    unsigned c = n < 256 ? 0 : (unsigned)(63 - __builtin_clzll(n)) - 7;
+    if (c >= SAMPLE_CLASSES)
+        c = SAMPLE_CLASSES - 1;
+    atomic_fetch_add_explicit(&hist_calls[c], SAMPLE_EVERY, memory_order_relaxed);
+    atomic_fetch_add_explicit(&hist_bytes[c], (uint64_t)n * SAMPLE_EVERY, memory_order_relaxed);
+}
+
+/* The table the sampling kernels forward to: the live one's origin, or the
+ * live one itself if sampling stopped between the caller's load and this. */
+static const vmopt__mem_table *forward(void)
+{
+    const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+    return t->sampled_from ? t->sampled_from : t;
+}
+
+static void *sample_move(void *d, const void *s, size_t n)
+{
+    record(n);
+    return forward()->move(d, s, n);
+}
+
+static void *sample_move_rep(void *d, const void *s, size_t n)
+{
+    record(n);
+    return forward()->move_rep(d, s, n);
+}
+
+static void *sample_move_nt(void *d, const void *s, size_t n)
+{
+    record(n);
+    const vmopt__mem_table *t = forward();
+    return (t->move_nt ? t->move_nt : t->move)(d, s, n);
+}
+
+static void *sample_set(void *d, int c, size_t n)
+{
+    record(n);
+    return forward()->set(d, c, n);
+}
+
+static void *sample_set_rep(void *d, int c, size_t n)
+{
+    record(n);
+    return forward()->set_rep(d, c, n);
+}
+
+static void *sample_set_nt(void *d, int c, size_t n)
+{
+    record(n);
+    const vmopt__mem_table *t = forward();
+    return (t->set_nt ? t->set_nt : t->set)(d, c, n);
+}
+
+void vmopt__mem_sampling(int on)
+{
+    pthread_mutex_lock(&publish_lock);
+    const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+    if (on && !t->sampled_from) {
+        vmopt__mem_table s = *t;
+        s.sampled_from = t;
+        s.move = sample_move;
+        s.move_rep = t->move_rep ? sample_move_rep : NULL;
+        s.move_nt = t->move_nt ? sample_move_nt : NULL;
+        s.set = sample_set;
+        s.set_rep = t->set_rep ? sample_set_rep : NULL;
+        s.set_nt = t->set_nt ? sample_set_nt : NULL;
+        publish_locked(&s);
+    } else if (!on && t->sampled_from) {
+        publish_locked(t->sampled_from);
+    }
+    pthread_mutex_unlock(&publish_lock);
+}
+
+void vmopt__mem_histogram(uint64_t *calls, uint64_t *bytes, unsigned classes)
+{
+    for (unsigned c = 0; c < classes && c < SAMPLE_CLASSES; c++) {
+        calls[c] = atomic_load_explicit(&hist_calls[c], memory_order_relaxed);
+        bytes[c] = atomic_load_explicit(&hist_bytes[c], memory_order_relaxed);
+    }
 }
 
 /* The size classes of one primitive, in order: each entry serves [lo, next lo). */

@@ -175,6 +175,7 @@ enum {
 /* vmopt_options.flags */
 #define VMOPT_TUNE_SAVE 0x1u  /* save the plan chosen, for the next start on this machine */
 #define VMOPT_TUNE_FRESH 0x2u /* ignore a saved plan: probe and resolve again */
+#define VMOPT_TUNE_RETUNE 0x4u /* start the background retuner (vmopt_retune_start) */
 
 /** Probes (once per process), loads the profile, resolves it and installs
  *  the plan.  A plan saved for this machine and profile (VMOPT_TUNE_SAVE,
@@ -187,6 +188,34 @@ enum {
 VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts);
 /** A copy of the plan in force (free it), or NULL with -ENOENT before any. */
 VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void);
+
+/* ---- runtime retuning ------------------------------------------------------ */
+
+/* The retuner samples the process once a period (retune.period_ms, or
+ * VMOPT_RETUNE=<ms>): copy sizes during a short window at the end of each
+ * period, pool and TLB rates, hardware counters where there are any.  It
+ * identifies the workload (balanced, interpreter, jit, bulk-copy) and,
+ * after its hysteresis and minimum dwell, re-resolves the plan for it and
+ * publishes the new dispatch table with one atomic store.  It starts with
+ * VMOPT_TUNE_RETUNE, the profile's retune.enabled, VMOPT_RETUNE=1 (which
+ * the preload honours) or vmopt_retune_start(); a VM may instead call
+ * vmopt_retune() at its safe points.  VMOPT_RETUNE=0 keeps it off. */
+
+/** Starts the background thread; 0 if it runs already. */
+VMOPT_EXTERN int vmopt_retune_start(void);
+/** Stops it and waits for it. */
+VMOPT_EXTERN void vmopt_retune_stop(void);
+/** One step at a safe point: never blocks on the copy path; 1 when the
+ *  plan changed, else 0. */
+VMOPT_EXTERN int vmopt_retune(void);
+
+typedef struct vmopt_retune_event {
+    double t;              /* seconds since the first plan */
+    char from[16], to[16]; /* workloads */
+    char reason[256];
+} vmopt_retune_event;
+/** The last changes, oldest first (at most 16 are kept); how many. */
+VMOPT_EXTERN unsigned vmopt_retune_history(vmopt_retune_event *out, unsigned max);
 
 /* ---- memory primitives ---------------------------------------------------- */
 

@@ -9,6 +9,7 @@
 
 #include "tuner/calibrate.h"
 #include "tuner/probe.h"
+#include "tuner/retune.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
 #ifdef __x86_64__
@@ -22,3 +23,6 @@ const vmopt__probe *const vmopt__probe_components[] = {
 
 /* The preload only estimates: its start-up has no time to measure. */
 vmopt__calibrate_fn vmopt__calibrator = NULL;
+
+/* Nor has it pools or TLBs to count: the retuner sees its copies only. */
+vmopt__collect_fn vmopt__collector = NULL;

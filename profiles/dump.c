@@ -11,6 +11,7 @@
 #include "lib/internal.h"
 #include "lib/machine.h"
 #include "lib/plan.h"
+#include "tuner/runtime.h"
 #include "dispatch/dispatch.h"
 
 #define FORMAT_VERSION 1
@@ -262,6 +263,8 @@ VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_pl
         if (flags & VMOPT_DUMP_LIVE) {
             fputs(",\n \"dispatch\": ", f);
             vmopt__mem_table_print_json(f, atomic_load(&vmopt__mem_live));
+            fputs(",\n \"retune\": ", f);
+            vmopt__retune_dump(f, 1);
         }
         fputs("}\n", f);
     } else {
@@ -272,6 +275,8 @@ VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_pl
         if (flags & VMOPT_DUMP_LIVE) {
             fputs("\n[dispatch]       # live in this process\n", f);
             vmopt__mem_table_print(f, atomic_load(&vmopt__mem_live));
+            fputs("\n[retune]         # live in this process\n", f);
+            vmopt__retune_dump(f, 0);
         }
     }
     return ferror(f) ? vmopt__fail(-EIO, "dump: write failed") : 0;

@@ -87,10 +87,11 @@ if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers; then
 else failed=$((failed + 1)); failed_names="$failed_names asan:configure"; fi
 
 # 4. ThreadSanitizer, on the tests whose threads share state: the pool's
-# cross-thread frees, the runtime's concurrent tuning and dispatch
+# cross-thread frees, the runtime's concurrent tuning, and retuning that
+# swaps dispatch tables while threads copy, look up and allocate
 if configure_in _build/tsan CC=clang --enable-sanitizers=thread; then
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-        check_in tsan _build/tsan TESTS="tests/test-pool tests/test-runtime"
+        check_in tsan _build/tsan TESTS="tests/test-pool tests/test-runtime tests/test-retune"
 else failed=$((failed + 1)); failed_names="$failed_names tsan:configure"; fi
 
 # 5. the distribution builds, installs and passes its tests from a tarball

@@ -5,7 +5,10 @@
 #include <stddef.h>
 
 #include "tuner/calibrate.h"
+#include "lib/pool/pool.h"
+#include "lib/tlb/tlb.h"
 #include "tuner/probe.h"
+#include "tuner/retune.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
 #ifdef __x86_64__
@@ -24,3 +27,12 @@ const vmopt__probe *const vmopt__probe_components[] = {
 };
 
 vmopt__calibrate_fn vmopt__calibrator = vmopt__calibrate;
+
+/* Pools and TLBs, cumulative: the retuner takes differences. */
+void vmopt__collect(vmopt__sample *c)
+{
+    vmopt__pool_sum(&c->pool_ops, &c->pool_refills, &c->pool_drains);
+    vmopt__tlb_sum(&c->tlb_lookups, &c->tlb_misses, &c->tlb_used, &c->tlb_entries);
+}
+
+vmopt__collect_fn vmopt__collector = vmopt__collect;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dispatch/dispatch.h"
 #include "lib/internal.h"
@@ -16,6 +17,8 @@
 #include "lib/plan.h"
 #include "tuner/calibrate.h"
 #include "tuner/host-config.h"
+#include "tuner/retune.h"
+#include "tuner/runtime.h"
 #include "tuner/saved.h"
 
 const char *const vmopt__level_names[] = {"estimate", "measure", "exhaustive", NULL};
@@ -24,6 +27,8 @@ static struct {
     pthread_mutex_t lock;
     struct vmopt_machine *machine;
     struct vmopt_plan *plan;
+    struct vmopt_profile profile; /* the plan's, for re-resolving it (valid with plan) */
+    uint64_t start_ns;
     int dumped;
 } rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -113,11 +118,21 @@ static void note_host_choice(struct vmopt_plan *plan, const char *from)
     vmopt__strlcpy(plan->origin, origin, sizeof plan->origin);
 }
 
-/* Installs plan (taking it) with rt.lock held. */
-static void install(struct vmopt_plan *plan)
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Installs plan (taking it), made from profile, with rt.lock held. */
+static void install(struct vmopt_plan *plan, const struct vmopt_profile *profile)
 {
     free(rt.plan);
     rt.plan = plan;
+    rt.profile = *profile;
+    if (!rt.start_ns)
+        rt.start_ns = mono_ns();
     install_dispatch(rt.machine, rt.plan);
     if (!rt.dumped) {
         rt.dumped = 1;
@@ -153,6 +168,85 @@ static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const 
     return NULL;
 }
 
+/* Outside rt.lock (the retuner takes its own lock, then rt.lock): the
+ * retuner follows the new plan, and starts when asked for. */
+static void after_install(const vmopt_options *o)
+{
+    vmopt__retune_reset();
+    long env = vmopt__option_long(VMOPT__O_RETUNE, -1);
+    uint64_t enabled = 0;
+    pthread_mutex_lock(&rt.lock);
+    if (rt.plan)
+        enabled = rt.plan->v[VMOPT__K_RETUNE_ENABLED];
+    pthread_mutex_unlock(&rt.lock);
+    int want = env == 0 ? 0 : env > 0 || (o->flags & VMOPT_TUNE_RETUNE) || enabled;
+    if (want && vmopt_retune_start() < 0)
+        vmopt__log(VMOPT__LOG_WARN, "%s; not retuning", vmopt_errmsg());
+}
+
+void vmopt__rt_retune_settings(int *workload, uint64_t *period_ms, uint64_t *dwell_ms, uint64_t *hysteresis)
+{
+    pthread_mutex_lock(&rt.lock);
+    if (rt.plan) {
+        *workload = rt.plan->workload;
+        *period_ms = rt.plan->v[VMOPT__K_RETUNE_PERIOD];
+        *dwell_ms = rt.plan->v[VMOPT__K_RETUNE_DWELL];
+        *hysteresis = rt.plan->v[VMOPT__K_RETUNE_HYSTERESIS];
+    } else {
+        *workload = VMOPT__WL_BALANCED;
+        *period_ms = 100;
+        *dwell_ms = 1000;
+        *hysteresis = 20;
+    }
+    pthread_mutex_unlock(&rt.lock);
+}
+
+uint64_t vmopt__rt_start_ns(void)
+{
+    pthread_mutex_lock(&rt.lock);
+    uint64_t t = rt.start_ns;
+    pthread_mutex_unlock(&rt.lock);
+    return t;
+}
+
+int vmopt__rt_retarget(int workload)
+{
+    vmopt__overrides ov = VMOPT__OVERRIDES_NONE;
+    struct vmopt_plan *was = malloc(sizeof *was), *now = malloc(sizeof *now);
+    int rc = was && now ? 0 : vmopt__fail(-ENOMEM, "retune: out of memory");
+    pthread_mutex_lock(&rt.lock);
+    if (rc == 0 && !rt.plan)
+        rc = vmopt__fail(-ENOENT, "retune: no plan in force");
+    struct vmopt_profile p = rt.profile;
+    /* Both estimates, for the old workload and the new: what differs is
+     * what the workload decides. */
+    if (rc == 0)
+        rc = vmopt__plan_resolve(was, rt.machine, &p, &ov);
+    p.workload = workload;
+    if (rc == 0)
+        rc = vmopt__plan_resolve(now, rt.machine, &p, &ov);
+    if (rc == 0) {
+        struct vmopt_plan *next = was; /* reused: the plan in force, with the workload's values */
+        *next = *rt.plan;
+        next->workload = workload;
+        for (int k = 0; k < VMOPT__K_COUNT; k++)
+            if (now->v[k] != was->v[k] || strcmp(now->reason[k], was->reason[k]) != 0) {
+                next->v[k] = now->v[k];
+                snprintf(next->reason[k], sizeof next->reason[k], "retuned for %s: %s",
+                         vmopt__workload_names[workload], now->reason[k]);
+            }
+        free(rt.plan);
+        rt.plan = next;
+        rt.profile = p;
+        was = NULL;
+        install_dispatch(rt.machine, rt.plan);
+    }
+    pthread_mutex_unlock(&rt.lock);
+    free(was);
+    free(now);
+    return rc;
+}
+
 VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
 {
     static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -172,7 +266,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     }
     if (o.probe & ~VMOPT_PROBE_ALL)
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", o.probe);
-    if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH))
+    if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH | VMOPT_TUNE_RETUNE))
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown flags 0x%x", o.flags);
     if (o.level < VMOPT_LEVEL_ESTIMATE || o.level > VMOPT_LEVEL_EXHAUSTIVE)
         return vmopt__fail(-EINVAL, "vmopt_autotune: level %d: expected VMOPT_LEVEL_ESTIMATE, _MEASURE or _EXHAUSTIVE",
@@ -215,20 +309,22 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         snprintf(simd_from, sizeof simd_from, "VMOPT_SIMD=%s", vmopt__option_string(VMOPT__O_SIMD));
         ov.simd_from = simd_from;
     }
-    /* A saved plan stands for the profile alone: not with an override, nor
-     * when the caller asks for particular probe parts. */
+    /* A saved plan stands for the profile alone, not with an override.  It
+     * replaces the probe: the preload, which asks for the ISA and topology,
+     * then probes the ISA only. */
     char path[4096];
-    int use_saved = !(o.flags & VMOPT_TUNE_FRESH) && simd < 0 && o.probe == 0 &&
-                    vmopt__saved_path(name, path, sizeof path) == 0;
+    int use_saved = !(o.flags & VMOPT_TUNE_FRESH) && simd < 0 && vmopt__saved_path(name, path, sizeof path) == 0;
     vmopt__clear_error();
 
     struct vmopt_plan *plan = NULL;
+    int installed = 0;
     pthread_mutex_lock(&rt.lock);
     if (use_saved && (plan = load_saved(profile, path, o.level))) {
         note_host_choice(plan, host_from);
-        install(plan);
+        install(plan, profile);
         pthread_mutex_unlock(&rt.lock);
         vmopt_profile_free(profile);
+        after_install(&o);
         errno = saved_errno;
         return 0;
     }
@@ -245,8 +341,9 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         rc = vmopt__calibrator(plan, rt.machine, o.level, o.progress, o.progress_arg);
     if (rc == 0) {
         note_host_choice(plan, host_from);
-        install(plan);
+        install(plan, profile);
         plan = NULL;
+        installed = 1;
         if (o.flags & VMOPT_TUNE_SAVE) {
             char sig[VMOPT__SIGNATURE_LEN];
             vmopt__signature(rt.machine, profile, sig, sizeof sig);
@@ -258,6 +355,8 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     pthread_mutex_unlock(&rt.lock);
     free(plan);
     vmopt_profile_free(profile);
+    if (installed)
+        after_install(&o);
     errno = saved_errno;
     return rc;
 }

@@ -725,6 +725,21 @@ VMOPT_EXTERN void vmopt_pool_get_stats(vmopt_pool *p, vmopt_pool_stats *out)
     pthread_mutex_unlock(&p->lock);
 }
 
+void vmopt__pool_sum(uint64_t *ops, uint64_t *refills, uint64_t *drains)
+{
+    *ops = *refills = *drains = 0;
+    pthread_mutex_lock(&registry_lock);
+    for (unsigned s = 0; s < SLOTS; s++)
+        if (live[s]) {
+            vmopt_pool_stats st;
+            vmopt_pool_get_stats(live[s], &st);
+            *ops += st.allocs + st.frees;
+            *refills += st.refills;
+            *drains += st.drains;
+        }
+    pthread_mutex_unlock(&registry_lock);
+}
+
 static int is_pow2(uint64_t v)
 {
     return v && !(v & (v - 1));

@@ -72,6 +72,10 @@ struct vmopt_pool {
  * the field that is wrong. */
 int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg);
 
+/* The sums over every pool with thread caches, for the retuner: allocs +
+ * frees, refills, drains. */
+void vmopt__pool_sum(uint64_t *ops, uint64_t *refills, uint64_t *drains);
+
 /* Tests: make the next n OS allocations of any pool fail (0: none). */
 extern int vmopt__pool_fail_next;
 

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,12 +386,63 @@ static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64
     t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
 }
 
+/* ---- what the retuner sees ------------------------------------------------ */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vmopt_tlb *registry;
+
+static void publish(struct vmopt_tlb *t)
+{
+    __atomic_store_n(&t->pub_lookups, t->fast.hits + t->stats.misses, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->pub_misses, t->stats.misses, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->pub_used, t->n_valid, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->pub_entries, t->n_entries, __ATOMIC_RELAXED);
+}
+
+static void register_tlb(struct vmopt_tlb *t)
+{
+    publish(t);
+    pthread_mutex_lock(&registry_lock);
+    t->reg_prev = NULL;
+    t->reg_next = registry;
+    if (registry)
+        registry->reg_prev = t;
+    registry = t;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void unregister_tlb(struct vmopt_tlb *t)
+{
+    pthread_mutex_lock(&registry_lock);
+    if (t->reg_prev)
+        t->reg_prev->reg_next = t->reg_next;
+    else
+        registry = t->reg_next;
+    if (t->reg_next)
+        t->reg_next->reg_prev = t->reg_prev;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void vmopt__tlb_sum(uint64_t *lookups, uint64_t *misses, uint64_t *used, uint64_t *entries)
+{
+    *lookups = *misses = *used = *entries = 0;
+    pthread_mutex_lock(&registry_lock);
+    for (struct vmopt_tlb *t = registry; t; t = t->reg_next) {
+        *lookups += __atomic_load_n(&t->pub_lookups, __ATOMIC_RELAXED);
+        *misses += __atomic_load_n(&t->pub_misses, __ATOMIC_RELAXED);
+        *used += __atomic_load_n(&t->pub_used, __ATOMIC_RELAXED);
+        *entries += __atomic_load_n(&t->pub_entries, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
 {
     struct vmopt_tlb *t = tlb;
 
     if (__builtin_expect(atomic_load_explicit(&t->flush_pending, memory_order_relaxed), 0))
         vmopt_tlb_poll(t);
+    publish(t); /* as of the previous miss */
     if (__builtin_expect(access > VMOPT_TLB_EXEC, 0)) {
         if (fault)
             *fault = -EINVAL;
@@ -506,6 +558,7 @@ VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *t)
     /* A safe point is also where a window that saw no flush ends. */
     if (!flushed && adapt(t, t->n_valid, 0))
         flushed = 1;
+    publish(t);
     return flushed;
 }
 
@@ -529,6 +582,7 @@ VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *t)
 {
     if (!t)
         return;
+    unregister_tlb(t);
     free(t->table);
     free(t->used);
     free(t->listed);
@@ -626,6 +680,7 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
         free(t);
         return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory for %ld entries", cfg->entries);
     }
+    register_tlb(t);
     *out = t;
     return 0;
 }

@@ -37,7 +37,16 @@ struct vmopt_tlb {
     uint64_t recent[VMOPT__TLB_RECENT];
     uint64_t n_recent;
     vmopt_tlb_stats stats;
+    /* What the retuner reads from another thread: written by the owner at
+     * each miss and safe point with relaxed stores, so it lags by the hits
+     * since.  On the registry's list, under its lock. */
+    uint64_t pub_lookups, pub_misses, pub_used, pub_entries;
+    struct vmopt_tlb *reg_prev, *reg_next;
 };
+
+/* The sums over every live TLB of what they last published, for the
+ * retuner. */
+void vmopt__tlb_sum(uint64_t *lookups, uint64_t *misses, uint64_t *used, uint64_t *entries);
 
 /* Debug invariant checker: 1 if consistent, else 0 with *why. */
 int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why);

@@ -1,0 +1,329 @@
+/* Retuning.  The decision function on synthetic samples: identification,
+ * the streak, the minimum dwell, the hysteresis, hardware counters when
+ * there are some, and noisy alternating samples that must never change
+ * anything.  Then live: threads copy (checking every byte), look up a TLB
+ * and allocate from a pool while the retuner samples and swaps the
+ * dispatch table at safe points and from its own thread (ThreadSanitizer
+ * runs this in tests/run-all.sh). */
+#include <pthread.h>
+
+#include "lib/internal.h"
+#include "lib/options.h"
+#include "lib/plan.h"
+#include "tuner/retune.h"
+#include "tests/testutil.h"
+
+#define MS 1000000ull
+
+static vmopt__sample bulk(void)
+{
+    vmopt__sample s = {.window_ns = 100 * MS, .sample_ns = 1 * MS};
+    s.copy_calls[14] = 1000;             /* 2 MiB copies */
+    s.copy_bytes[14] = 1000ull << 21;    /* 2 GB in 1 ms: 2 GB/s */
+    s.copy_calls[1] = 5000;
+    s.copy_bytes[1] = 5000ull * 300;
+    return s;
+}
+
+static vmopt__sample interp(void)
+{
+    vmopt__sample s = {.window_ns = 100 * MS, .sample_ns = 1 * MS};
+    s.copy_calls[0] = 20000;
+    s.copy_bytes[0] = 20000ull * 200;
+    s.pool_ops = 2000000; /* 20 M/s */
+    return s;
+}
+
+static vmopt__sample quiet(void)
+{
+    vmopt__sample s = {.window_ns = 100 * MS, .sample_ns = 1 * MS};
+    s.copy_calls[2] = 100;
+    s.copy_bytes[2] = 100ull * 600;
+    return s;
+}
+
+static const vmopt__retune_params params = {0, 20};
+
+static int feed(vmopt__retune_state *st, const vmopt__retune_params *p, vmopt__sample (*make)(void), int n,
+                char *reason)
+{
+    int changes = 0;
+    for (int i = 0; i < n; i++) {
+        vmopt__sample s = make();
+        vmopt__retune_state next;
+        changes += vmopt__retune_decide(st, p, &s, &next, reason, 256);
+        *st = next;
+    }
+    return changes;
+}
+
+static void test_identifies(void **state)
+{
+    double score[5];
+    vmopt__sample s = bulk();
+    vmopt__retune_scores(&s, score);
+    assert_true(score[VMOPT__WL_BULK_COPY] > 0.9 && score[VMOPT__WL_BULK_COPY] <= 1);
+    s = interp();
+    vmopt__retune_scores(&s, score);
+    assert_true(score[VMOPT__WL_INTERPRETER] > 0.9);
+    assert_true(score[VMOPT__WL_BULK_COPY] < 0.01);
+    s = quiet();
+    vmopt__retune_scores(&s, score);
+    for (int w = 0; w < 5; w++)
+        assert_true(score[w] <= score[VMOPT__WL_BALANCED]);
+
+    char reason[256];
+    vmopt__retune_state st = {VMOPT__WL_BALANCED, -1, 0, 0};
+    /* Two samples are a streak too short; the third changes. */
+    assert_int_equal(feed(&st, &params, bulk, VMOPT__RETUNE_STREAK - 1, reason), 0);
+    assert_int_equal(st.workload, VMOPT__WL_BALANCED);
+    assert_int_equal(feed(&st, &params, bulk, 1, reason), 1);
+    assert_int_equal(st.workload, VMOPT__WL_BULK_COPY);
+    assert_contains(reason, "balanced -> bulk-copy");
+    assert_contains(reason, "in copies of 1 MiB or more");
+    /* It stays while the samples say so, then moves on. */
+    assert_int_equal(feed(&st, &params, bulk, 50, reason), 0);
+    assert_int_equal(feed(&st, &params, interp, VMOPT__RETUNE_STREAK, reason), 1);
+    assert_int_equal(st.workload, VMOPT__WL_INTERPRETER);
+    assert_contains(reason, "pool operations/s");
+    /* Back to balanced when nothing stands out. */
+    assert_int_equal(feed(&st, &params, quiet, VMOPT__RETUNE_STREAK, reason), 1);
+    assert_int_equal(st.workload, VMOPT__WL_BALANCED);
+    assert_contains(reason, "no workload stands out");
+}
+
+static void test_dwell_and_hysteresis(void **state)
+{
+    char reason[256];
+    /* 1 s of dwell, 100 ms windows: the change waits for the tenth sample. */
+    vmopt__retune_params slow = {1000 * MS, 20};
+    vmopt__retune_state st = {VMOPT__WL_BALANCED, -1, 0, 0};
+    assert_int_equal(feed(&st, &slow, bulk, 9, reason), 0);
+    assert_int_equal(feed(&st, &slow, bulk, 1, reason), 1);
+    /* And the next change waits a whole dwell again. */
+    assert_int_equal(feed(&st, &slow, interp, 9, reason), 0);
+    assert_int_equal(feed(&st, &slow, interp, 1, reason), 1);
+
+    /* A challenger 10% ahead does not beat a 20% hysteresis, nor one
+     * ahead by less than 0.1. */
+    vmopt__sample s = quiet();
+    s.pool_ops = 300000; /* 3 M ops/s: interpreter 0.30 vs balanced 0.25 */
+    double score[5];
+    vmopt__retune_scores(&s, score);
+    assert_true(score[VMOPT__WL_INTERPRETER] > score[VMOPT__WL_BALANCED]);
+    st = (vmopt__retune_state){VMOPT__WL_BALANCED, -1, 0, 0};
+    for (int i = 0; i < 100; i++) {
+        vmopt__retune_state next;
+        assert_int_equal(vmopt__retune_decide(&st, &params, &s, &next, reason, sizeof reason), 0);
+        st = next;
+    }
+}
+
+static void test_counters(void **state)
+{
+    char reason[256];
+    vmopt__sample s = quiet();
+    /* No software TLB in the process, but the PMU sees data-TLB misses. */
+    s.has_counters = 1;
+    s.cycles = 100000000;
+    s.dtlb_misses = 200000; /* 2 per 1000 cycles */
+    double score[5];
+    vmopt__retune_scores(&s, score);
+    assert_true(score[VMOPT__WL_JIT] > 0.9);
+    vmopt__retune_state st = {VMOPT__WL_BALANCED, -1, 0, 0}, next;
+    for (int i = 0; i < VMOPT__RETUNE_STREAK; i++) {
+        int changed = vmopt__retune_decide(&st, &params, &s, &next, reason, sizeof reason);
+        st = next;
+        assert_int_equal(changed, i == VMOPT__RETUNE_STREAK - 1);
+    }
+    assert_int_equal(st.workload, VMOPT__WL_JIT);
+    assert_contains(reason, "data-TLB misses per 1000 cycles (counters)");
+    /* The same sample without counters says nothing of the TLB. */
+    s.has_counters = 0;
+    vmopt__retune_scores(&s, score);
+    assert_true(score[VMOPT__WL_JIT] < 0.01);
+    /* Software TLB misses alone are enough. */
+    s.tlb_lookups = 10000000;
+    s.tlb_misses = 300000; /* 3 M/s */
+    vmopt__retune_scores(&s, score);
+    assert_true(score[VMOPT__WL_JIT] > 0.9);
+}
+
+static void test_no_flap(void **state)
+{
+    char reason[256];
+    vmopt__sample (*const kinds[])(void) = {bulk, interp, quiet};
+    vmopt__retune_state st = {VMOPT__WL_BALANCED, -1, 0, 0};
+    /* Every pattern shorter than the streak: bulk, interp, bulk, interp...;
+     * bulk, bulk, quiet...; and a pseudo-random mix that never repeats one
+     * kind three times in a row. */
+    int changes = 0;
+    for (int i = 0; i < 3000; i++) {
+        vmopt__sample s = kinds[i % 2]();
+        vmopt__retune_state next;
+        changes += vmopt__retune_decide(&st, &params, &s, &next, reason, sizeof reason);
+        st = next;
+    }
+    for (int i = 0; i < 3000; i++) {
+        vmopt__sample s = i % 3 == 2 ? quiet() : bulk();
+        vmopt__retune_state next;
+        changes += vmopt__retune_decide(&st, &params, &s, &next, reason, sizeof reason);
+        st = next;
+    }
+    uint64_t x = 12345;
+    int last = -1, run = 0;
+    for (int i = 0; i < 3000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int k = (int)(x % 3);
+        if (k == last && ++run >= VMOPT__RETUNE_STREAK - 1)
+            k = (k + 1) % 3;
+        run = k == last ? run : 0;
+        last = k;
+        vmopt__sample s = kinds[k]();
+        vmopt__retune_state next;
+        changes += vmopt__retune_decide(&st, &params, &s, &next, reason, sizeof reason);
+        st = next;
+    }
+    assert_int_equal(changes, 0);
+    assert_int_equal(st.workload, VMOPT__WL_BALANCED);
+}
+
+/* ---- live --------------------------------------------------------------- */
+
+typedef struct {
+    int id;
+    volatile int *stop;
+    size_t copy;
+    int bad;
+    vmopt_pool *pool;
+} worker_arg;
+
+static int fill(void *opaque, uint64_t vaddr, unsigned access, void **host, unsigned *prot)
+{
+    (void)access;
+    *host = (char *)opaque + (vaddr & 0xff000);
+    *prot = VMOPT_TLB_PROT_READ | VMOPT_TLB_PROT_WRITE;
+    return 0;
+}
+
+static void *worker(void *argp)
+{
+    worker_arg *a = argp;
+    size_t n = a->copy;
+    unsigned char *src = malloc(n), *dst = malloc(n);
+    static char guest[1 << 20];
+    for (size_t i = 0; i < n; i++)
+        src[i] = (unsigned char)(i * 7 + (size_t)a->id);
+    vmopt_tlb_config tc = VMOPT_TLB_CONFIG_INIT;
+    tc.fill = fill;
+    tc.opaque = guest;
+    vmopt_tlb *tlb;
+    if (vmopt_tlb_create(&tlb, &tc) < 0)
+        a->bad = 1;
+    for (unsigned round = 0; !*a->stop && !a->bad; round++) {
+        size_t len = n - (round % 64); /* odd sizes and tails too */
+        memset(dst, 0, n);
+        vmopt_memcpy(dst, src, len);
+        if (memcmp(dst, src, len) != 0 || (len < n && dst[len] != 0))
+            a->bad = 2; /* a byte wrong, or one written past the end */
+        int fault;
+        for (uint64_t p = 0; p < 512; p++)
+            if (!vmopt_tlb_lookup(tlb, (p * 4096 * 37) & 0xfffffff, VMOPT_TLB_READ, &fault))
+                a->bad = 3;
+        void *o[32];
+        for (int i = 0; i < 32; i++)
+            o[i] = vmopt_pool_alloc(a->pool);
+        for (int i = 0; i < 32; i++)
+            vmopt_pool_free(a->pool, o[i]);
+    }
+    vmopt_tlb_destroy(tlb);
+    free(src);
+    free(dst);
+    return NULL;
+}
+
+static void run_workers(volatile int *stop, worker_arg *args, pthread_t *th, int n, size_t copy, vmopt_pool *pool)
+{
+    for (int i = 0; i < n; i++) {
+        args[i] = (worker_arg){i, stop, copy, 0, pool};
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
+    }
+}
+
+static void test_live(void **state)
+{
+    /* Short periods so that a test sees changes: 5 ms, no dwell. */
+    const char *profile = write_file("fast-retune.conf", "[profile]\nname = fast\ninclude = default\n"
+                                                         "[retune]\nperiod_ms = 5\ndwell_ms = 0\n");
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.profile = profile;
+    assert_int_equal(vmopt_autotune(&o), 0);
+    vmopt_pool_config pc = VMOPT_POOL_CONFIG_INIT;
+    pc.object_size = 64;
+    vmopt_pool *pool;
+    assert_int_equal(vmopt_pool_create(&pool, &pc), 0);
+
+    /* Big copies, retuned at safe points from this thread. */
+    volatile int stop = 0;
+    enum { N = 2 };
+    worker_arg args[N];
+    pthread_t th[N];
+    run_workers(&stop, args, th, N, 3 << 20, pool);
+    int changed = 0;
+    for (int i = 0; i < 4000 && !changed; i++) {
+        changed |= vmopt_retune();
+        usleep(500);
+    }
+    stop = 1;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    assert_true(changed);
+    vmopt_plan *p = vmopt_current_plan();
+    assert_int_equal(p->workload, VMOPT__WL_BULK_COPY);
+    assert_contains(p->reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], "retuned for bulk-copy");
+    vmopt_plan_free(p);
+    vmopt_retune_event e[16];
+    unsigned n = vmopt_retune_history(e, 16);
+    assert_true(n >= 1);
+    assert_string_equal(e[n - 1].to, "bulk-copy");
+    assert_contains(e[n - 1].reason, "1 MiB or more");
+
+    /* Small copies and pool traffic, retuned by the background thread: it
+     * comes back from bulk-copy. */
+    assert_int_equal(vmopt_retune_start(), 0);
+    assert_int_equal(vmopt_retune_start(), 0); /* once */
+    stop = 0;
+    run_workers(&stop, args, th, N, 4096, pool);
+    for (int i = 0; i < 400; i++) {
+        usleep(5000);
+        if (vmopt_retune_history(e, 16) > n)
+            break;
+    }
+    stop = 1;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    vmopt_retune_stop();
+    unsigned m = vmopt_retune_history(e, 16);
+    assert_true(m > n);
+    assert_string_equal(e[m - 1].from, "bulk-copy");
+    p = vmopt_current_plan();
+    assert_true(p->workload != VMOPT__WL_BULK_COPY);
+    vmopt_plan_free(p);
+    vmopt_pool_destroy(pool);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_identifies),
+        cmocka_unit_test(test_dwell_and_hysteresis),
+        cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_no_flap),
+        cmocka_unit_test(test_live),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,282 @@
+/* The retuning loop: samples the process, asks vmopt__retune_decide, and
+ * has the runtime switch the plan when it says so.  One sample per period
+ * (the plan's retune.period_ms, or $VMOPT_RETUNE's): the copy sizes are
+ * counted during a window at its end, 1% of the period (1 ms at least),
+ * through a sampling dispatch table, so that outside the window the copy
+ * path is exactly the untuned one; pools and TLBs are read as they
+ * published their counts.  The same step runs in the background thread
+ * (vmopt_retune_start) and at a VM's safe points (vmopt_retune); each
+ * change goes to the log and to a bounded history. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dispatch/dispatch.h"
+#include "lib/internal.h"
+#include "lib/options.h"
+#include "lib/plan.h"
+#include "tuner/retune.h"
+#include "tuner/runtime.h"
+
+#define HISTORY 16
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    int running, stopping, inited, sampling;
+    vmopt__retune_state st;
+    vmopt__retune_params params;
+    uint64_t period_ns, window_ns, window_start_ns, last_sample_ns;
+    uint64_t h0_calls[VMOPT__SIZE_CLASSES], h0_bytes[VMOPT__SIZE_CLASSES];
+    vmopt__sample prev; /* the collector's cumulative counts at the last sample */
+    vmopt_retune_event history[HISTORY];
+    unsigned n_history; /* ever recorded; the last HISTORY are kept */
+} R = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void collect(vmopt__sample *c)
+{
+    memset(c, 0, sizeof *c);
+    if (vmopt__collector)
+        vmopt__collector(c);
+}
+
+/* Takes the [retune] settings and the workload of the plan in force. */
+static void init(uint64_t now)
+{
+    uint64_t period_ms, dwell_ms, hysteresis;
+    int workload;
+    vmopt__rt_retune_settings(&workload, &period_ms, &dwell_ms, &hysteresis);
+    long env = vmopt__option_long(VMOPT__O_RETUNE, -1);
+    if (env > 1)
+        period_ms = (uint64_t)env;
+    R.period_ns = period_ms * 1000000ull;
+    R.window_ns = R.period_ns / 100 > 1000000 ? R.period_ns / 100 : 1000000;
+    if (R.window_ns > R.period_ns / 2)
+        R.window_ns = R.period_ns / 2;
+    R.params = (vmopt__retune_params){dwell_ms * 1000000ull, (unsigned)hysteresis};
+    R.st = (vmopt__retune_state){workload, -1, 0, 0};
+    R.last_sample_ns = now;
+    collect(&R.prev);
+    R.inited = 1;
+}
+
+static void record(uint64_t now, int from, int to, const char *reason)
+{
+    vmopt_retune_event *e = &R.history[R.n_history++ % HISTORY];
+    e->t = (double)(now - vmopt__rt_start_ns()) / 1e9;
+    vmopt__strlcpy(e->from, vmopt__workload_names[from], sizeof e->from);
+    vmopt__strlcpy(e->to, vmopt__workload_names[to], sizeof e->to);
+    vmopt__strlcpy(e->reason, reason, sizeof e->reason);
+}
+
+/* One step, R.lock held: start or end a sampling window, decide at its
+ * end.  *wait: when the next step is due.  1 when the plan changed. */
+static int step(uint64_t now, uint64_t *wait)
+{
+    if (!R.inited)
+        init(now);
+    if (!R.sampling) {
+        uint64_t due = R.last_sample_ns + R.period_ns - R.window_ns;
+        if (now < due) {
+            *wait = due - now;
+            return 0;
+        }
+        vmopt__mem_histogram(R.h0_calls, R.h0_bytes, VMOPT__SIZE_CLASSES);
+        vmopt__mem_sampling(1);
+        R.sampling = 1;
+        R.window_start_ns = now;
+        *wait = R.window_ns;
+        return 0;
+    }
+    if (now < R.window_start_ns + R.window_ns) {
+        *wait = R.window_start_ns + R.window_ns - now;
+        return 0;
+    }
+    vmopt__mem_sampling(0);
+    R.sampling = 0;
+    vmopt__sample s, cum;
+    collect(&cum);
+    memset(&s, 0, sizeof s);
+    vmopt__mem_histogram(s.copy_calls, s.copy_bytes, VMOPT__SIZE_CLASSES);
+    for (int c = 0; c < VMOPT__SIZE_CLASSES; c++) {
+        s.copy_calls[c] -= R.h0_calls[c];
+        s.copy_bytes[c] -= R.h0_bytes[c];
+    }
+    s.window_ns = now - R.last_sample_ns;
+    s.sample_ns = now - R.window_start_ns;
+    s.pool_ops = cum.pool_ops - R.prev.pool_ops;
+    s.pool_refills = cum.pool_refills - R.prev.pool_refills;
+    s.pool_drains = cum.pool_drains - R.prev.pool_drains;
+    /* A TLB destroyed since takes its counts with it: never below 0. */
+    s.tlb_lookups = cum.tlb_lookups > R.prev.tlb_lookups ? cum.tlb_lookups - R.prev.tlb_lookups : 0;
+    s.tlb_misses = cum.tlb_misses > R.prev.tlb_misses ? cum.tlb_misses - R.prev.tlb_misses : 0;
+    s.tlb_used = cum.tlb_used;
+    s.tlb_entries = cum.tlb_entries;
+    R.prev = cum;
+    R.last_sample_ns = now;
+    *wait = R.period_ns - R.window_ns;
+
+    vmopt__retune_state next;
+    char reason[256];
+    int from = R.st.workload;
+    if (!vmopt__retune_decide(&R.st, &R.params, &s, &next, reason, sizeof reason)) {
+        R.st = next;
+        return 0;
+    }
+    if (vmopt__rt_retarget(next.workload) < 0) {
+        vmopt__log(VMOPT__LOG_WARN, "retune: %s; staying on %s", vmopt_errmsg(), vmopt__workload_names[from]);
+        R.st.candidate = -1;
+        R.st.streak = 0;
+        return 0;
+    }
+    R.st = next;
+    record(now, from, next.workload, reason);
+    vmopt__log(VMOPT__LOG_INFO, "retune: %s", reason);
+    return 1;
+}
+
+static void *loop(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&R.lock);
+    while (!R.stopping) {
+        uint64_t wait;
+        step(now_ns(), &wait);
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        uint64_t ns = (uint64_t)deadline.tv_nsec + wait;
+        deadline.tv_sec += (time_t)(ns / 1000000000ull);
+        deadline.tv_nsec = (long)(ns % 1000000000ull);
+        pthread_cond_timedwait(&R.wake, &R.lock, &deadline);
+    }
+    if (R.sampling) {
+        vmopt__mem_sampling(0);
+        R.sampling = 0;
+    }
+    pthread_mutex_unlock(&R.lock);
+    return NULL;
+}
+
+static void child_after_fork(void)
+{
+    /* The thread is the parent's; the child retunes only if it asks. */
+    pthread_mutex_init(&R.lock, NULL);
+    R.running = R.stopping = 0;
+}
+
+static void register_fork(void)
+{
+    pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+VMOPT_EXTERN int vmopt_retune_start(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_fork);
+    pthread_mutex_lock(&R.lock);
+    if (R.running) {
+        pthread_mutex_unlock(&R.lock);
+        return 0;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&R.wake, &ca);
+    pthread_condattr_destroy(&ca);
+    R.stopping = 0;
+    int rc = pthread_create(&R.thread, NULL, loop, NULL);
+    if (rc == 0)
+        R.running = 1;
+    pthread_mutex_unlock(&R.lock);
+    return rc ? vmopt__fail(-rc, "vmopt_retune_start: cannot create the thread: %s", strerror(rc)) : 0;
+}
+
+VMOPT_EXTERN void vmopt_retune_stop(void)
+{
+    pthread_mutex_lock(&R.lock);
+    if (!R.running) {
+        pthread_mutex_unlock(&R.lock);
+        return;
+    }
+    R.stopping = 1;
+    pthread_cond_signal(&R.wake);
+    pthread_t t = R.thread;
+    pthread_mutex_unlock(&R.lock);
+    pthread_join(t, NULL);
+    pthread_mutex_lock(&R.lock);
+    R.running = R.stopping = 0;
+    pthread_mutex_unlock(&R.lock);
+}
+
+VMOPT_EXTERN int vmopt_retune(void)
+{
+    uint64_t wait;
+    pthread_mutex_lock(&R.lock);
+    int changed = step(now_ns(), &wait);
+    pthread_mutex_unlock(&R.lock);
+    return changed;
+}
+
+VMOPT_EXTERN unsigned vmopt_retune_history(vmopt_retune_event *out, unsigned max)
+{
+    pthread_mutex_lock(&R.lock);
+    unsigned kept = R.n_history < HISTORY ? R.n_history : HISTORY, n = 0;
+    for (unsigned i = R.n_history - kept; i < R.n_history && n < max; i++)
+        out[n++] = R.history[i % HISTORY];
+    pthread_mutex_unlock(&R.lock);
+    return n;
+}
+
+void vmopt__retune_reset(void)
+{
+    pthread_mutex_lock(&R.lock);
+    R.inited = 0; /* the next step takes the new plan's settings and workload */
+    pthread_mutex_unlock(&R.lock);
+}
+
+int vmopt__retune_running(void)
+{
+    pthread_mutex_lock(&R.lock);
+    int r = R.running;
+    pthread_mutex_unlock(&R.lock);
+    return r;
+}
+
+void vmopt__retune_dump(FILE *f, int json)
+{
+    vmopt_retune_event e[HISTORY];
+    unsigned n = vmopt_retune_history(e, HISTORY);
+    int running = vmopt__retune_running();
+    if (json) {
+        fprintf(f, "{\"running\": %s, \"changes\": [", running ? "true" : "false");
+        for (unsigned i = 0; i < n; i++) {
+            fprintf(f, "%s{\"t\": %.3f, \"from\": \"%s\", \"to\": \"%s\", \"reason\": \"", i ? ", " : "", e[i].t,
+                    e[i].from, e[i].to);
+            for (const char *c = e[i].reason; *c; c++)
+                if (*c == '"' || *c == '\\')
+                    fprintf(f, "\\%c", *c);
+                else if ((unsigned char)*c >= 0x20)
+                    fputc(*c, f);
+            fputs("\"}", f);
+        }
+        fputs("]}", f);
+        return;
+    }
+    fprintf(f, "thread           %s\n", running ? "running" : "not running");
+    if (!n)
+        fputs("changes          none\n", f);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "change           t=%.3fs %s\n", e[i].t, e[i].reason);
+}
