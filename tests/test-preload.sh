@@ -49,4 +49,22 @@ else
     no "stress: $(cat "$work/out")"
 fi
 
+# ---- retuning and saved plans --------------------------------------------
+# VMOPT_RETUNE=5: the retuner samples every 5 ms while the stress runs its
+# threads, forks and signals; the dump written on the way out has its state.
+if LD_PRELOAD="$lib" VMOPT_RETUNE=5 VMOPT_DUMP="$work/retune.txt" "$stress" 3 > "$work/out" 2>&1; then
+    ok "stress with the retuner running: $(cat "$work/out")"
+else
+    no "stress with VMOPT_RETUNE=5: $(cat "$work/out")"
+fi
+grep -q '^\[retune\]' "$work/retune.txt" && grep -q '^change' "$work/retune.txt" \
+    && ok "the exit dump shows the retuner's history" || no "retune dump: $(tail -5 "$work/retune.txt")"
+# A plan saved by `vmopt tune --save` stands in for the preload's probe.
+mkdir -p "$work/cache"
+VMOPT_CACHE_DIR="$work/cache" "$top_builddir/tools/vmopt" tune --save > /dev/null 2>&1 \
+    || no "vmopt tune --save failed"
+LD_PRELOAD="$lib" VMOPT_CACHE_DIR="$work/cache" VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
+grep -q "saved $work/cache/default.plan (measure" "$work/dump" && grep -q '^simd .*measured' "$work/dump" \
+    && ok "the preload loads the saved plan" || no "preload and saved plan: $(grep '^profile' "$work/dump")"
+
 finish

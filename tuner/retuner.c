@@ -28,7 +28,7 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_t thread;
-    int running, stopping, inited, sampling;
+    int running, stopping, inited, sampling, ever;
     vmopt__retune_state st;
     vmopt__retune_params params;
     uint64_t period_ns, window_ns, window_start_ns, last_sample_ns;
@@ -85,6 +85,7 @@ static void record(uint64_t now, int from, int to, const char *reason)
  * end.  *wait: when the next step is due.  1 when the plan changed. */
 static int step(uint64_t now, uint64_t *wait)
 {
+    R.ever = 1;
     if (!R.inited)
         init(now);
     if (!R.sampling) {
@@ -244,6 +245,14 @@ void vmopt__retune_reset(void)
     pthread_mutex_lock(&R.lock);
     R.inited = 0; /* the next step takes the new plan's settings and workload */
     pthread_mutex_unlock(&R.lock);
+}
+
+int vmopt__retune_ever_started(void)
+{
+    pthread_mutex_lock(&R.lock);
+    int e = R.ever;
+    pthread_mutex_unlock(&R.lock);
+    return e;
 }
 
 int vmopt__retune_running(void)

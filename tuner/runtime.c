@@ -380,7 +380,13 @@ VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void)
 
 __attribute__((destructor)) static void release_at_unload(void)
 {
+    /* A process that retuned writes its dump again on the way out, with
+     * the history of the changes and the table then in force. */
+    int retuned = vmopt__retune_ever_started();
+    vmopt_retune_stop();
     pthread_mutex_lock(&rt.lock);
+    if (retuned && rt.dumped && rt.plan)
+        write_dump(rt.machine, rt.plan);
     free(rt.plan);
     free(rt.machine);
     rt.plan = NULL;

@@ -19,6 +19,7 @@ uint64_t vmopt__rt_start_ns(void);
 /* The retuner's side. */
 void vmopt__retune_reset(void);
 int vmopt__retune_running(void);
+int vmopt__retune_ever_started(void); /* the thread ran, or vmopt_retune() was called */
 void vmopt__retune_dump(FILE *f, int json);
 
 #endif

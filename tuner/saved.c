@@ -16,6 +16,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,34 @@ static uint64_t sysfs_size(int index)
     return vmopt__parse_size(buf, &v, &why) < 0 ? 0 : v;
 }
 
+/* The CPU's identity from CPUID itself, so that every probe, libvmopt's
+ * (cpu_features) and the preload's (glibc), signs alike. */
+static void cpu_identity(const struct vmopt_machine *m, char *buf, size_t len)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d, brand[12] = {0};
+    char vendor[13] = {0};
+    if (!__get_cpuid(0, &a, &b, &c, &d)) {
+        snprintf(buf, len, "%s", m->arch);
+        return;
+    }
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    __get_cpuid(1, &a, &b, &c, &d);
+    unsigned sig = a; /* stepping, model, family and their extensions */
+    for (unsigned i = 0; i < 3; i++)
+        if (!__get_cpuid(0x80000002u + i, &brand[4 * i], &brand[4 * i + 1], &brand[4 * i + 2], &brand[4 * i + 3]))
+            break;
+    char name[49];
+    memcpy(name, brand, 48);
+    name[48] = 0;
+    snprintf(buf, len, "%s %s \"%s\" sig 0x%x", m->arch, vendor, name, sig);
+#else
+    snprintf(buf, len, "%s", m->arch);
+#endif
+}
+
 void vmopt__signature(const struct vmopt_machine *m, const struct vmopt_profile *p, char *buf,
                       size_t len)
 {
@@ -69,11 +100,10 @@ void vmopt__signature(const struct vmopt_machine *m, const struct vmopt_profile 
         h = fnv1a(flags, sizeof flags, h);
         h = fnv1a(&s->value, sizeof s->value, h);
     }
-    snprintf(buf, len,
-             "vmopt %s; %s %s \"%s\" %d/%d/%d; features 0x%x; caches %llu/%llu/%llu/%llu (sysfs); "
-             "profile %s %016llx",
-             vmopt_version_string(), m->arch, m->vendor, m->model, m->family, m->model_number,
-             m->stepping, m->features, (unsigned long long)sysfs_size(0),
+    char cpu[128];
+    cpu_identity(m, cpu, sizeof cpu);
+    snprintf(buf, len, "vmopt %s; %s; features 0x%x; caches %llu/%llu/%llu/%llu (sysfs); profile %s %016llx",
+             vmopt_version_string(), cpu, m->features, (unsigned long long)sysfs_size(0),
              (unsigned long long)sysfs_size(1), (unsigned long long)sysfs_size(2),
              (unsigned long long)sysfs_size(3), p->name, (unsigned long long)h);
 }
