@@ -192,22 +192,28 @@ const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
 /* ---- sampling for the retuner ------------------------------------------- */
 
 #define SAMPLE_CLASSES 24
-#define SAMPLE_EVERY 8 /* a thread adds to the shared counts one call in 8 */
+#define SAMPLE_EVERY 8 /* of the small calls, a thread adds one in 8 to the shared counts */
 static _Atomic uint64_t hist_calls[SAMPLE_CLASSES], hist_bytes[SAMPLE_CLASSES];
 
+/* Copies of 64 KiB and more are few and long: each is counted.  Of the
+ * smaller ones, a thread counts one in SAMPLE_EVERY, for all of them. */
 static void record(size_t n)
 {
     static __thread unsigned countdown;
-    if (countdown) {
-        countdown--;
-        return;
+    uint64_t weight = 1;
+    if (n < 65536) {
+        if (countdown) {
+            countdown--;
+            return;
+        }
+        countdown = SAMPLE_EVERY - 1;
+        weight = SAMPLE_EVERY;
     }
-    countdown = SAMPLE_EVERY - 1;
     unsigned c = n < 256 ? 0 : (unsigned)(63 - __builtin_clzll(n)) - 7;
     if (c >= SAMPLE_CLASSES)
         c = SAMPLE_CLASSES - 1;
-    atomic_fetch_add_explicit(&hist_calls[c], SAMPLE_EVERY, memory_order_relaxed);
-    atomic_fetch_add_explicit(&hist_bytes[c], (uint64_t)n * SAMPLE_EVERY, memory_order_relaxed);
+    atomic_fetch_add_explicit(&hist_calls[c], weight, memory_order_relaxed);
+    atomic_fetch_add_explicit(&hist_bytes[c], (uint64_t)n * weight, memory_order_relaxed);
 }
 
 /* The table the sampling kernels forward to: the live one's origin, or the

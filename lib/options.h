@@ -17,7 +17,9 @@
     XX(DISABLE, "VMOPT_DISABLE", flag, "1: the preload passes every call above 16 B to the C library") \
     XX(POOL_DEBUG, "VMOPT_POOL_DEBUG", flag, "1: object pools catch double frees and foreign pointers") \
     XX(CONFIG, "VMOPT_CONFIG", any,                                                                \
-       "the host's executable-to-profile map (default SYSCONFDIR/vmopt/profiles.conf)")
+       "the host's executable-to-profile map (default SYSCONFDIR/vmopt/profiles.conf)") \
+    XX(RETUNE_RECORD, "VMOPT_RETUNE_RECORD", any,                                                  \
+       "a file the retuner appends each sample to, one line each (to replay in tests)")
 
 typedef enum {
 #define VMOPT__OPT_ENUM_(id, var, check, meaning) VMOPT__O_##id,

@@ -200,6 +200,60 @@ static void test_no_flap(void **state)
     assert_int_equal(st.workload, VMOPT__WL_BALANCED);
 }
 
+/* ---- recorded samples ------------------------------------------------------ */
+
+/* Samples that VMOPT_RETUNE_RECORD wrote during bench-retune (the phased
+ * workload's 10 MiB copies, mostly): replayed from balanced, with the
+ * default dwell scaled to the recording's 20 ms period. */
+static void test_recorded(void **state)
+{
+    char path[1024];
+    const char *top = getenv("top_srcdir");
+    snprintf(path, sizeof path, "%s/tests/data/retune-recorded.samples", top ? top : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    static vmopt__sample s[512];
+    int n = 0;
+    char line[2048];
+    while (n < 512 && fgets(line, sizeof line, f))
+        assert_int_equal(vmopt__sample_parse(line, &s[n++]), 0);
+    fclose(f);
+    assert_true(n > 30);
+    /* Round trip of the text form. */
+    char again[2048];
+    vmopt__sample back;
+    vmopt__sample_format(&s[0], again, sizeof again);
+    assert_int_equal(vmopt__sample_parse(again, &back), 0);
+    assert_memory_equal(&back, &s[0], sizeof back);
+
+    vmopt__retune_params p = {100 * MS, 20};
+    vmopt__retune_state st = {VMOPT__WL_BALANCED, -1, 0, 0};
+    int changes = 0, runs = 0, run = 0, prev_best = -1;
+    char reason[256];
+    for (int i = 0; i < n; i++) {
+        double score[5];
+        vmopt__retune_scores(&s[i], score);
+        int best = 0;
+        for (int w = 1; w < 5; w++)
+            if (score[w] > score[best])
+                best = w;
+        run = best == prev_best ? run + 1 : 1;
+        if (run == VMOPT__RETUNE_STREAK)
+            runs++; /* a run long enough to justify one change */
+        prev_best = best;
+        vmopt__retune_state next;
+        if (vmopt__retune_decide(&st, &p, &s[i], &next, reason, sizeof reason)) {
+            changes++;
+            assert_int_equal(next.workload, best); /* to what the samples say */
+            assert_true(run >= VMOPT__RETUNE_STREAK);
+        }
+        st = next;
+    }
+    assert_int_equal(st.workload, VMOPT__WL_BULK_COPY); /* the copies dominate */
+    assert_true(changes >= 1 && changes <= runs);
+}
+
 /* ---- live --------------------------------------------------------------- */
 
 typedef struct {
@@ -350,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_dwell_and_hysteresis),
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_no_flap),
+        cmocka_unit_test(test_recorded),
         cmocka_unit_test(test_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

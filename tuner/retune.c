@@ -15,7 +15,9 @@
  * Alternating samples restart the streak, so they never change anything. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/plan.h"
@@ -128,4 +130,45 @@ int vmopt__retune_decide(const vmopt__retune_state *prev, const vmopt__retune_pa
     next->streak = 0;
     next->dwelt_ns = 0;
     return 1;
+}
+
+void vmopt__sample_format(const vmopt__sample *s, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len,
+                                "window_ns=%" PRIu64 " sample_ns=%" PRIu64 " pool=%" PRIu64 "/%" PRIu64 "/%" PRIu64
+                                " tlb=%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 " counters=%d/%" PRIu64 "/%" PRIu64
+                                "/%" PRIu64,
+                                s->window_ns, s->sample_ns, s->pool_ops, s->pool_refills, s->pool_drains,
+                                s->tlb_lookups, s->tlb_misses, s->tlb_used, s->tlb_entries, s->has_counters,
+                                s->cycles, s->dtlb_misses, s->llc_misses);
+    for (int c = 0; c < VMOPT__SIZE_CLASSES && n < len; c++)
+        if (s->copy_calls[c])
+            n += (size_t)snprintf(buf + n, len - n, " c%d=%" PRIu64 "/%" PRIu64, c, s->copy_calls[c],
+                                  s->copy_bytes[c]);
+}
+
+int vmopt__sample_parse(const char *line, vmopt__sample *s)
+{
+    memset(s, 0, sizeof *s);
+    int used = 0;
+    if (sscanf(line,
+               "window_ns=%" SCNu64 " sample_ns=%" SCNu64 " pool=%" SCNu64 "/%" SCNu64 "/%" SCNu64 " tlb=%" SCNu64
+               "/%" SCNu64 "/%" SCNu64 "/%" SCNu64 " counters=%d/%" SCNu64 "/%" SCNu64 "/%" SCNu64 "%n",
+               &s->window_ns, &s->sample_ns, &s->pool_ops, &s->pool_refills, &s->pool_drains, &s->tlb_lookups,
+               &s->tlb_misses, &s->tlb_used, &s->tlb_entries, &s->has_counters, &s->cycles, &s->dtlb_misses,
+               &s->llc_misses, &used) != 13)
+        return -1;
+    const char *p = line + used;
+    for (;;) {
+        int c, k = 0;
+        uint64_t calls, bytes;
+        if (sscanf(p, " c%d=%" SCNu64 "/%" SCNu64 "%n", &c, &calls, &bytes, &k) != 3)
+            break;
+        if (c < 0 || c >= VMOPT__SIZE_CLASSES)
+            return -1;
+        s->copy_calls[c] = calls;
+        s->copy_bytes[c] = bytes;
+        p += k;
+    }
+    return 0;
 }

@@ -51,6 +51,11 @@ typedef void (*vmopt__collect_fn)(vmopt__sample *cumulative);
 extern vmopt__collect_fn vmopt__collector;
 void vmopt__collect(vmopt__sample *cumulative);
 
+/* One sample as a line of text ("window_ns=... c3=calls/bytes ..."), and
+ * back: how samples are recorded (VMOPT_RETUNE_RECORD) and replayed. */
+void vmopt__sample_format(const vmopt__sample *s, char *buf, size_t len);
+int vmopt__sample_parse(const char *line, vmopt__sample *s);
+
 /* Each workload's score for a sample, 0 to 1 (balanced is the floor that
  * the others must rise above). */
 void vmopt__retune_scores(const vmopt__sample *s, double score[5]);

@@ -129,6 +129,16 @@ static int step(uint64_t now, uint64_t *wait)
     R.last_sample_ns = now;
     *wait = R.period_ns - R.window_ns;
 
+    const char *record_to = vmopt__option_string(VMOPT__O_RETUNE_RECORD);
+    if (record_to) {
+        FILE *f = fopen(record_to, "ae");
+        char line[1024];
+        vmopt__sample_format(&s, line, sizeof line);
+        if (f) {
+            fprintf(f, "%s\n", line);
+            fclose(f);
+        }
+    }
     vmopt__retune_state next;
     char reason[256];
     int from = R.st.workload;
