@@ -96,6 +96,25 @@ static void fmt_size(uint64_t v, char *buf, size_t len)
     vmopt__format_size(v, buf, len);
 }
 
+/* The first index of the tail of sizes where the challenger wins at every
+ * one by the margin; n when it wins at none or not at the largest. */
+static size_t winning_tail(const double *incumbent, const double *challenger, size_t n)
+{
+    size_t from = n;
+    while (from > 0 && incumbent[from - 1] <= challenger[from - 1] * MARGIN)
+        from--;
+    return from;
+}
+
+/* A threshold for a reason: its size, or "never" for 0. */
+static void fmt_threshold(uint64_t v, char *buf, size_t len)
+{
+    if (v)
+        fmt_size(v, buf, len);
+    else
+        snprintf(buf, len, "never");
+}
+
 /* ---- memcpy ------------------------------------------------------------- */
 
 static void calibrate_simd(cal *c)
@@ -178,9 +197,7 @@ static void calibrate_rep(cal *c, int set)
         r_loop[i] = set ? set_rate(c, loop->set, sizes[i]) : move_rate(c, loop->move, sizes[i]);
         r_rep[i] = set ? set_rate(c, rep->set, sizes[i]) : move_rate(c, rep->move, sizes[i]);
     }
-    size_t from = n; /* the first index of the winning tail */
-    while (from > 0 && r_loop[from - 1] <= r_rep[from - 1] * MARGIN)
-        from--;
+    size_t from = winning_tail(r_loop, r_rep, n);
     uint64_t v = from < n ? sizes[from] : 0;
     /* The figures on either side of the choice: the last size the loop
      * won and the first the instruction did (never: the two largest). */
@@ -188,10 +205,7 @@ static void calibrate_rep(cal *c, int set)
     char s_lo[32], s_hi[32], result[32];
     fmt_size(sizes[lo], s_lo, sizeof s_lo);
     fmt_size(sizes[hi], s_hi, sizeof s_hi);
-    if (v)
-        fmt_size(v, result, sizeof result);
-    else
-        snprintf(result, sizeof result, "never");
+    fmt_threshold(v, result, sizeof result);
     snprintf(c->plan->reason[key], VMOPT__REASON_LEN,
              "measured: %s loop %.0f vs %s %.0f GiB/s at %s, %.0f vs %.0f at %s -> %s", loop_name, r_loop[lo],
              set ? "rep stosb" : "rep movsb", r_rep[lo], s_lo, r_loop[hi], r_rep[hi], s_hi, result);
@@ -234,17 +248,12 @@ static void calibrate_nontemporal(cal *c)
     }
     munmap(src, top);
     munmap(dst, top);
-    size_t from = n;
-    while (from > 0 && r_loop[from - 1] <= r_nt[from - 1] * MARGIN)
-        from--;
+    size_t from = winning_tail(r_loop, r_nt, n);
     uint64_t v = from < n ? sizes[from] : 0;
     size_t at = from < n ? from : n - 1;
     char where[32], result[32];
     fmt_size(sizes[at], where, sizeof where);
-    if (v)
-        fmt_size(v, result, sizeof result);
-    else
-        snprintf(result, sizeof result, "never");
+    fmt_threshold(v, result, sizeof result);
     snprintf(c->plan->reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], VMOPT__REASON_LEN,
              "measured: %s loop %.1f vs streaming %.1f GiB/s at %s -> %s", loop_name, r_loop[at], r_nt[at], where,
              result);
