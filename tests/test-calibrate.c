@@ -70,10 +70,26 @@ static void test_measure(void **state)
     assert_int_equal(plan.v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], before.v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
     assert_string_equal(plan.reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], before.reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
     assert_contains(plan.origin, "calibrated (measure)");
+    /* With rehashing on, the hash adapts at run time: the estimate stays. */
+    assert_int_equal(plan.v[VMOPT__K_TLB_REHASH], 1);
+    assert_string_equal(plan.reason[VMOPT__K_TLB_HASH], before.reason[VMOPT__K_TLB_HASH]);
     /* Estimate changes nothing. */
     struct vmopt_plan again = before;
     assert_int_equal(vmopt__calibrate(&again, m, VMOPT_LEVEL_ESTIMATE, NULL, NULL), 0);
     assert_memory_equal(&again, &before, sizeof again);
+    vmopt_machine_free(m);
+}
+
+static void test_tlb_hash(void **state)
+{
+    const char *path = write_file("norehash.conf", "[profile]\nname = norehash\ninclude = default\n"
+                                                   "[tlb]\nrehash = off\n");
+    struct vmopt_plan plan;
+    struct vmopt_machine *m;
+    resolve(path, &plan, &m);
+    assert_int_equal(vmopt__calibrate(&plan, m, VMOPT_LEVEL_MEASURE, NULL, NULL), 0);
+    assert_contains(plan.reason[VMOPT__K_TLB_HASH], "measured on a synthetic trace: mask ");
+    assert_true(plan.v[VMOPT__K_TLB_HASH] <= 2);
     vmopt_machine_free(m);
 }
 
@@ -143,6 +159,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_tlb_hash),
         cmocka_unit_test(test_set_values_kept),
         cmocka_unit_test(test_autotune_levels),
     };
