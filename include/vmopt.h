@@ -216,6 +216,11 @@ typedef struct vmopt_retune_event {
 } vmopt_retune_event;
 /** The last changes, oldest first (at most 16 are kept); how many. */
 VMOPT_EXTERN unsigned vmopt_retune_history(vmopt_retune_event *out, unsigned max);
+/** Writes the last `last` lines (at most 64) of the machine's log of
+ *  changes, which every retuning process appends to in the cache directory
+ *  (what `vmopt dump` shows); how many.  path_out, if not NULL, gets the
+ *  log's path. */
+VMOPT_EXTERN int vmopt_retune_log(FILE *f, unsigned last, char *path_out, size_t path_len);
 
 /* ---- memory primitives ---------------------------------------------------- */
 

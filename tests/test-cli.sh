@@ -103,5 +103,15 @@ grep -q "saved $work/cache/default.plan (measure" "$work/loaded.txt" \
 [ $rc -eq 2 ] && grep -q -- '--level fast: expected estimate, measure or exhaustive' "$work/level.err" \
     && ok "tune --level names a bad level" || fail "tune --level fast: exit $rc: $(cat "$work/level.err")"
 
+# vmopt dump shows the machine's log of retuning changes, when there is one.
+mkdir -p "$work/logdir"
+printf '2026-12-01T09:00:00Z qemu-system-x86_64[42]: balanced -> bulk-copy: 97%% of the bytes copied went in copies of 1 MiB or more\n' \
+    > "$work/logdir/retune.log"
+VMOPT_CACHE_DIR="$work/logdir" "$vmopt" dump > "$work/dump-log.txt" 2>&1
+grep -q '^\[retune log\] .*retune.log)$' "$work/dump-log.txt" && grep -q 'qemu-system-x86_64\[42\]: balanced -> bulk-copy' "$work/dump-log.txt" \
+    && ok "dump shows the retuners' log" || fail "dump and the retune log: $(tail -3 "$work/dump-log.txt")"
+VMOPT_CACHE_DIR="$work/nolog" "$vmopt" dump | grep -q 'retune log' && fail "dump shows a retune log that is not there" \
+    || ok "dump without a retune log has no such section"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -321,6 +321,10 @@ static void test_live(void **state)
     /* Short periods so that a test sees changes: 5 ms, no dwell. */
     const char *profile = write_file("fast-retune.conf", "[profile]\nname = fast\ninclude = default\n"
                                                          "[retune]\nperiod_ms = 5\ndwell_ms = 0\n");
+    char cache[300];
+    snprintf(cache, sizeof cache, "%s/cache", tmp_dir());
+    setenv("VMOPT_CACHE_DIR", cache, 1);
+    vmopt__options_reset();
     vmopt_options o = VMOPT_OPTIONS_INIT;
     o.profile = profile;
     assert_int_equal(vmopt_autotune(&o), 0);
@@ -370,6 +374,16 @@ static void test_live(void **state)
     assert_true(n >= 1);
     assert_string_equal(e[n - 1].to, "bulk-copy");
     assert_contains(e[n - 1].reason, "1 MiB or more");
+    /* The machine's log has it too, for `vmopt dump` in other processes. */
+    char *text = NULL, path[512];
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    assert_true(vmopt_retune_log(mem, 16, path, sizeof path) >= 1);
+    fclose(mem);
+    assert_contains(text, "-> bulk-copy: ");
+    assert_contains(text, "test-retune[");
+    assert_contains(path, cache);
+    free(text);
 
     /* Small copies and pool traffic, retuned by the background thread: it
      * comes back from bulk-copy. */

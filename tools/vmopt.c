@@ -82,6 +82,21 @@ static int cmd_dump(const cli *c)
         rc = vmopt_plan_dump(stdout, m, plan, c->flags);
         vmopt_plan_free(plan);
     }
+    /* What retuners did on this machine, when they did anything (text only:
+     * the JSON dump is of the plan). */
+    char path[4096];
+    if (rc == 0 && !(c->flags & VMOPT_DUMP_JSON)) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (mem && vmopt_retune_log(mem, 16, path, sizeof path) > 0) {
+            fclose(mem);
+            printf("\n[retune log]     # the last changes retuners made on this machine (%s)\n%s", path, text);
+        } else if (mem) {
+            fclose(mem);
+        }
+        free(text);
+    }
     vmopt_machine_free(m);
     vmopt_profile_free(p);
     return rc < 0 ? fail("dump") : 0;

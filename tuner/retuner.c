@@ -10,6 +10,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #include "lib/plan.h"
 #include "tuner/retune.h"
 #include "tuner/runtime.h"
+#include "tuner/saved.h"
 
 #define HISTORY 16
 
@@ -70,6 +74,83 @@ static void init(uint64_t now)
     R.last_sample_ns = now;
     collect(&R.prev);
     R.inited = 1;
+}
+
+/* The machine's log of changes, for `vmopt dump` in another process: one
+ * line per change, appended (a line is one write, whole under O_APPEND);
+ * past LOG_MAX bytes the file restarts from its newer half. */
+#define LOG_NAME "retune.log"
+#define LOG_MAX (32 * 1024)
+
+static void log_change(const char *reason)
+{
+    char path[4096], line[512], exe[256] = "?";
+    if (vmopt__cache_file(LOG_NAME, path, sizeof path) < 0 || vmopt__make_parents(path) < 0)
+        return;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    const char *base = strrchr(exe, '/');
+    time_t t = time(NULL);
+    struct tm tm;
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    int len = snprintf(line, sizeof line, "%s %s[%ld]: %s\n", when, base ? base + 1 : exe, (long)getpid(), reason);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size > LOG_MAX) { /* keep the newer half: read it, write it to a new file, rename */
+        char *keep = malloc(LOG_MAX / 2 + 1);
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        ssize_t got = keep ? pread(fd, keep, LOG_MAX / 2, size - LOG_MAX / 2) : -1;
+        int out = got > 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+        if (out >= 0) {
+            char *first = memchr(keep, '\n', (size_t)got); /* from a whole line */
+            size_t from = first ? (size_t)(first - keep) + 1 : 0;
+            if (write(out, keep + from, (size_t)got - from) == (ssize_t)((size_t)got - from) && close(out) == 0 &&
+                rename(tmp, path) == 0) {
+                close(fd);
+                fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            } else {
+                unlink(tmp);
+            }
+        }
+        free(keep);
+        if (fd < 0)
+            return;
+    }
+    if (len > 0 && write(fd, line, (size_t)len) != len)
+        vmopt__log(VMOPT__LOG_DEBUG, "retune: could not write %s", path);
+    close(fd);
+}
+
+VMOPT_EXTERN int vmopt_retune_log(FILE *f, unsigned last, char *path_out, size_t path_len)
+{
+    char path[4096];
+    if (vmopt__cache_file(LOG_NAME, path, sizeof path) < 0)
+        return 0;
+    if (path_out)
+        vmopt__strlcpy(path_out, path, path_len);
+    FILE *in = fopen(path, "re");
+    if (!in)
+        return 0;
+    char *lines[64] = {0}, buf[512];
+    unsigned n = 0, keep = last < 64 ? last : 64;
+    while (fgets(buf, sizeof buf, in)) {
+        free(lines[n % keep]);
+        lines[n % keep] = strdup(buf);
+        n++;
+    }
+    fclose(in);
+    unsigned shown = n < keep ? n : keep;
+    for (unsigned i = n - shown; i < n; i++) {
+        if (lines[i % keep])
+            fputs(lines[i % keep], f);
+        free(lines[i % keep]);
+        lines[i % keep] = NULL;
+    }
+    return (int)shown;
 }
 
 static void record(uint64_t now, int from, int to, const char *reason)
@@ -154,6 +235,7 @@ static int step(uint64_t now, uint64_t *wait)
     }
     R.st = next;
     record(now, from, next.workload, reason);
+    log_change(reason);
     vmopt__log(VMOPT__LOG_INFO, "retune: %s", reason);
     return 1;
 }

@@ -108,29 +108,38 @@ void vmopt__signature(const struct vmopt_machine *m, const struct vmopt_profile 
              (unsigned long long)sysfs_size(3), p->name, (unsigned long long)h);
 }
 
-int vmopt__saved_path(const char *profile_name, char *buf, size_t len)
+int vmopt__cache_file(const char *name, char *buf, size_t len)
 {
     const char *dir = vmopt__option_string(VMOPT__O_CACHE_DIR);
     const char *xdg = secure_getenv("XDG_CACHE_HOME"), *home = secure_getenv("HOME");
-    const char *base = strrchr(profile_name, '/');
-    base = base ? base + 1 : profile_name;
-    size_t blen = strcspn(base, ".");
     int n;
     if (dir && *dir)
-        n = snprintf(buf, len, "%s/%.*s.plan", dir, (int)blen, base);
+        n = snprintf(buf, len, "%s/%s", dir, name);
     else if (xdg && *xdg == '/')
-        n = snprintf(buf, len, "%s/vmopt/%.*s.plan", xdg, (int)blen, base);
+        n = snprintf(buf, len, "%s/vmopt/%s", xdg, name);
     else if (home && *home == '/')
-        n = snprintf(buf, len, "%s/.cache/vmopt/%.*s.plan", home, (int)blen, base);
+        n = snprintf(buf, len, "%s/.cache/vmopt/%s", home, name);
     else
-        return vmopt__fail(-ENOENT, "saved plans: no VMOPT_CACHE_DIR, XDG_CACHE_HOME or HOME");
-    if (n < 0 || (size_t)n >= len || blen == 0)
-        return vmopt__fail(-ENAMETOOLONG, "saved plans: no usable file name for profile '%s'", profile_name);
+        return vmopt__fail(-ENOENT, "cache directory: no VMOPT_CACHE_DIR, XDG_CACHE_HOME or HOME");
+    if (n < 0 || (size_t)n >= len)
+        return vmopt__fail(-ENAMETOOLONG, "cache directory: the path of '%s' is too long", name);
     return 0;
 }
 
+int vmopt__saved_path(const char *profile_name, char *buf, size_t len)
+{
+    const char *base = strrchr(profile_name, '/');
+    base = base ? base + 1 : profile_name;
+    size_t blen = strcspn(base, ".");
+    char name[256];
+    if (blen == 0 || blen + 6 > sizeof name)
+        return vmopt__fail(-ENAMETOOLONG, "saved plans: no usable file name for profile '%s'", profile_name);
+    snprintf(name, sizeof name, "%.*s.plan", (int)blen, base);
+    return vmopt__cache_file(name, buf, len);
+}
+
 /* mkdir -p of the directory part of path, each new level 0700. */
-static int make_parents(const char *path)
+int vmopt__make_parents(const char *path)
 {
     char dir[4096];
     vmopt__strlcpy(dir, path, sizeof dir);
@@ -210,7 +219,7 @@ int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, int l
         return vmopt__fail(-EOVERFLOW, "saving %s: the plan does not fit in %d bytes", path, MAX_FILE);
     }
 
-    int rc = make_parents(path);
+    int rc = vmopt__make_parents(path);
     if (rc < 0) {
         free(buf);
         return vmopt__fail(rc, "saving %s: cannot create its directory: %s", path, strerror(-rc));

@@ -20,6 +20,12 @@
 void vmopt__signature(const struct vmopt_machine *m, const struct vmopt_profile *p, char *buf,
                       size_t len);
 
+/* A file in the cache directory: $VMOPT_CACHE_DIR, else
+ * $XDG_CACHE_HOME/vmopt, else $HOME/.cache/vmopt. */
+int vmopt__cache_file(const char *name, char *buf, size_t len);
+/* mkdir -p of path's directory, 0700 for each level made. */
+int vmopt__make_parents(const char *path);
+
 /* The file for a profile: $VMOPT_CACHE_DIR, else $XDG_CACHE_HOME/vmopt,
  * else $HOME/.cache/vmopt, then "<profile>.plan" (a profile given as a path
  * is named by its file name).  -ENOENT when no directory can be named. */
