@@ -10,6 +10,7 @@
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "tuner/counters.h"
 #include "tuner/retune.h"
 #include "tests/testutil.h"
 
@@ -198,6 +199,28 @@ static void test_no_flap(void **state)
     }
     assert_int_equal(changes, 0);
     assert_int_equal(st.workload, VMOPT__WL_BALANCED);
+}
+
+/* The process's hardware counts: there exactly when the probe finds the
+ * presets they need, and growing with work. */
+static void test_counters_read(void **state)
+{
+    struct vmopt_machine *m;
+    assert_int_equal(vmopt_machine_probe(&m, VMOPT_PROBE_COUNTERS), 0);
+    unsigned need = 1u << VMOPT__PRESET_TOT_CYC | 1u << VMOPT__PRESET_TLB_DM;
+    int expect = m->counters > 0 && (m->presets & need) == need;
+    uint64_t c0 = 0, t0 = 0, l0 = 0, c1 = 0, t1 = 0, l1 = 0;
+    assert_int_equal(vmopt__counters_read(&c0, &t0, &l0), expect);
+    if (expect) {
+        volatile uint64_t x = 0;
+        for (int i = 0; i < 50000000; i++)
+            x += (uint64_t)i;
+        assert_int_equal(vmopt__counters_read(&c1, &t1, &l1), 1);
+        assert_true(c1 > c0 + 10000000);
+    } else {
+        assert_int_equal(c0 + t0 + l0, 0); /* untouched */
+    }
+    vmopt_machine_free(m);
 }
 
 /* ---- recorded samples ------------------------------------------------------ */
@@ -419,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_no_flap),
         cmocka_unit_test(test_recorded),
+        cmocka_unit_test(test_counters_read),
         cmocka_unit_test(test_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "tuner/counters.h"
 #include "tuner/probe.h"
 
 static const int preset_codes[VMOPT__PRESET_COUNT] = {
@@ -75,7 +76,8 @@ static void init_once(void)
     cached.counters = cached.presets ? cached.slots : 0;
     if (!cached.counters)
         why_none();
-    PAPI_shutdown();
+    if (!__atomic_load_n(&vmopt__papi_kept, __ATOMIC_ACQUIRE)) /* the retuner may be counting */
+        PAPI_shutdown();
 }
 
 static int probe_papi(struct vmopt_machine *m)

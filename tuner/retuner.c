@@ -206,6 +206,12 @@ static int step(uint64_t now, uint64_t *wait)
     s.tlb_misses = cum.tlb_misses > R.prev.tlb_misses ? cum.tlb_misses - R.prev.tlb_misses : 0;
     s.tlb_used = cum.tlb_used;
     s.tlb_entries = cum.tlb_entries;
+    s.has_counters = cum.has_counters && R.prev.has_counters;
+    if (s.has_counters) {
+        s.cycles = cum.cycles - R.prev.cycles;
+        s.dtlb_misses = cum.dtlb_misses - R.prev.dtlb_misses;
+        s.llc_misses = cum.llc_misses - R.prev.llc_misses;
+    }
     R.prev = cum;
     R.last_sample_ns = now;
     *wait = R.period_ns - R.window_ns;
