@@ -25,9 +25,10 @@ json_ok() {
     else echo "no JSON parser (jq or python3)"; return 1; fi
 }
 
-compare() { # name, command...
+compare() { # name, command...: in a cache directory of its own (no saved plans, no retune log)
     name=$1; shift
-    "$@" > "$work/$name.raw" 2> "$work/$name.err" || { fail "$name: exit $?: $(cat "$work/$name.err")"; return; }
+    VMOPT_CACHE_DIR="$work/golden-cache" "$@" > "$work/$name.raw" 2> "$work/$name.err" \
+        || { fail "$name: exit $?: $(cat "$work/$name.err")"; return; }
     filter < "$work/$name.raw" > "$work/$name"
     if [ "${VMOPT_REGEN_GOLDEN:-0}" = 1 ]; then cp "$work/$name" "$golden/$name"; ok "$name regenerated"; return; fi
     if diff -u "$golden/$name" "$work/$name"; then ok "$name matches golden"; else fail "$name differs from golden"; fi

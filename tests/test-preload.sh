@@ -52,7 +52,8 @@ fi
 # ---- retuning and saved plans --------------------------------------------
 # VMOPT_RETUNE=5: the retuner samples every 5 ms while the stress runs its
 # threads, forks and signals; the dump written on the way out has its state.
-if LD_PRELOAD="$lib" VMOPT_RETUNE=5 VMOPT_DUMP="$work/retune.txt" "$stress" 3 > "$work/out" 2>&1; then
+if LD_PRELOAD="$lib" VMOPT_RETUNE=5 VMOPT_CACHE_DIR="$work/retune-cache" VMOPT_DUMP="$work/retune.txt" \
+    "$stress" 3 > "$work/out" 2>&1; then
     ok "stress with the retuner running: $(cat "$work/out")"
 else
     no "stress with VMOPT_RETUNE=5: $(cat "$work/out")"

@@ -281,7 +281,7 @@ static void test_recorded(void **state)
 
 typedef struct {
     int id;
-    volatile int *stop;
+    int *stop; /* read and written with atomics */
     size_t copy;
     int bad;
     vmopt_pool *pool;
@@ -309,7 +309,7 @@ static void *worker(void *argp)
     vmopt_tlb *tlb;
     if (vmopt_tlb_create(&tlb, &tc) < 0)
         a->bad = 1;
-    for (unsigned round = 0; !*a->stop && !a->bad; round++) {
+    for (unsigned round = 0; !__atomic_load_n(a->stop, __ATOMIC_ACQUIRE) && !a->bad; round++) {
         size_t len = n - (round % 64); /* odd sizes and tails too */
         memset(dst, 0, n);
         vmopt_memcpy(dst, src, len);
@@ -331,7 +331,7 @@ static void *worker(void *argp)
     return NULL;
 }
 
-static void run_workers(volatile int *stop, worker_arg *args, pthread_t *th, int n, size_t copy, vmopt_pool *pool)
+static void run_workers(int *stop, worker_arg *args, pthread_t *th, int n, size_t copy, vmopt_pool *pool)
 {
     for (int i = 0; i < n; i++) {
         args[i] = (worker_arg){i, stop, copy, 0, pool};
@@ -357,7 +357,7 @@ static void test_live(void **state)
     assert_int_equal(vmopt_pool_create(&pool, &pc), 0);
 
     /* Big copies, retuned at safe points from this thread. */
-    volatile int stop = 0;
+    int stop = 0;
     enum { N = 2 };
     worker_arg args[N];
     pthread_t th[N];
@@ -367,7 +367,7 @@ static void test_live(void **state)
         changed |= vmopt_retune();
         usleep(500);
     }
-    stop = 1;
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].bad, 0);
@@ -375,10 +375,10 @@ static void test_live(void **state)
 #ifdef TEST_TSAN
     (void)changed;
     vmopt_retune_start();
-    stop = 0;
+    __atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
     run_workers(&stop, args, th, N, 4096, pool);
     usleep(200000);
-    stop = 1;
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].bad, 0);
@@ -412,14 +412,14 @@ static void test_live(void **state)
      * comes back from bulk-copy. */
     assert_int_equal(vmopt_retune_start(), 0);
     assert_int_equal(vmopt_retune_start(), 0); /* once */
-    stop = 0;
+    __atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
     run_workers(&stop, args, th, N, 4096, pool);
     for (int i = 0; i < 400; i++) {
         usleep(5000);
         if (vmopt_retune_history(e, 16) > n)
             break;
     }
-    stop = 1;
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].bad, 0);
