@@ -161,8 +161,13 @@ typedef struct vmopt_options {
     /* Called as calibration goes (done from 0 to 1, and what runs); NULL: none. */
     void (*progress)(void *arg, double done, const char *what);
     void *progress_arg;
+    /* A recorded trace of the VM's guest addresses (4 KiB pages), for the
+     * TLB's calibration: its organisation, hash and size are then measured
+     * on it.  NULL: a synthetic trace, and the size left to resizing. */
+    const uint64_t *tlb_trace;
+    size_t tlb_trace_len;
 } vmopt_options;
-#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0, 0, VMOPT_LEVEL_ESTIMATE, NULL, NULL}
+#define VMOPT_OPTIONS_INIT {sizeof(vmopt_options), NULL, 0, 0, VMOPT_LEVEL_ESTIMATE, NULL, NULL, NULL, 0}
 
 /* Calibration levels, after FFTW's planner.  A saved plan of the level
  * asked for, or a higher one, stands in for calibrating again. */

@@ -55,7 +55,11 @@ static void test_measure(void **state)
     resolve("default", &plan, &m);
     before = plan;
     seen s = {0};
-    assert_int_equal(vmopt__calibrate(&plan, m, VMOPT_LEVEL_MEASURE, on_progress, &s), 0);
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.level = VMOPT_LEVEL_MEASURE;
+    o.progress = on_progress;
+    o.progress_arg = &s;
+    assert_int_equal(vmopt__calibrate(&plan, m, &o), 0);
     assert_true(s.calls >= 6 && !s.backwards && s.last == 1.0);
     assert_string_equal(s.what, "done");
     in_range(&plan);
@@ -70,12 +74,15 @@ static void test_measure(void **state)
     assert_int_equal(plan.v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], before.v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
     assert_string_equal(plan.reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], before.reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
     assert_contains(plan.origin, "calibrated (measure)");
+    /* Without a recorded trace, the TLB's size is left to resizing. */
+    assert_string_equal(plan.reason[VMOPT__K_TLB_ENTRIES], before.reason[VMOPT__K_TLB_ENTRIES]);
     /* With rehashing on, the hash adapts at run time: the estimate stays. */
     assert_int_equal(plan.v[VMOPT__K_TLB_REHASH], 1);
     assert_string_equal(plan.reason[VMOPT__K_TLB_HASH], before.reason[VMOPT__K_TLB_HASH]);
     /* Estimate changes nothing. */
     struct vmopt_plan again = before;
-    assert_int_equal(vmopt__calibrate(&again, m, VMOPT_LEVEL_ESTIMATE, NULL, NULL), 0);
+    vmopt_options est = VMOPT_OPTIONS_INIT;
+    assert_int_equal(vmopt__calibrate(&again, m, &est), 0);
     assert_memory_equal(&again, &before, sizeof again);
     vmopt_machine_free(m);
 }
@@ -87,10 +94,43 @@ static void test_tlb_hash(void **state)
     struct vmopt_plan plan;
     struct vmopt_machine *m;
     resolve(path, &plan, &m);
-    assert_int_equal(vmopt__calibrate(&plan, m, VMOPT_LEVEL_MEASURE, NULL, NULL), 0);
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.level = VMOPT_LEVEL_MEASURE;
+    assert_int_equal(vmopt__calibrate(&plan, m, &o), 0);
     assert_contains(plan.reason[VMOPT__K_TLB_HASH], "measured on a synthetic trace: mask ");
     assert_true(plan.v[VMOPT__K_TLB_HASH] <= 2);
     vmopt_machine_free(m);
+}
+
+/* A recorded trace: a VM whose working set is 3000 pages gets a table
+ * that holds them, measured on its own addresses. */
+static void test_tlb_trace(void **state)
+{
+    struct vmopt_plan plan;
+    struct vmopt_machine *m;
+    resolve("default", &plan, &m);
+    enum { N = 200000 };
+    static uint64_t trace[N];
+    uint64_t x = 7;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        trace[i] = (0x40000000u + (x % 3000) * 4096) | (x & 0xfff);
+    }
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.level = VMOPT_LEVEL_MEASURE;
+    o.tlb_trace = trace;
+    o.tlb_trace_len = N;
+    assert_int_equal(vmopt__calibrate(&plan, m, &o), 0);
+    assert_contains(plan.reason[VMOPT__K_TLB_ENTRIES], "measured on the given trace:");
+    assert_true(plan.v[VMOPT__K_TLB_ENTRIES] >= 4096);
+    assert_true(plan.v[VMOPT__K_TLB_ENTRIES] <= plan.v[VMOPT__K_TLB_MAX_ENTRIES]);
+    assert_contains(plan.reason[VMOPT__K_TLB_STRATEGY], "the given trace");
+    in_range(&plan);
+    vmopt_machine_free(m);
+    /* A length without a trace is refused. */
+    o.tlb_trace = NULL;
+    assert_int_equal(vmopt_autotune(&o), -EINVAL);
+    assert_contains(vmopt_errmsg(), "tlb_trace");
 }
 
 static void test_set_values_kept(void **state)
@@ -102,7 +142,9 @@ static void test_set_values_kept(void **state)
     struct vmopt_machine *m;
     resolve(path, &plan, &m);
     before = plan;
-    assert_int_equal(vmopt__calibrate(&plan, m, VMOPT_LEVEL_MEASURE, NULL, NULL), 0);
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.level = VMOPT_LEVEL_MEASURE;
+    assert_int_equal(vmopt__calibrate(&plan, m, &o), 0);
     static const vmopt__key fixed[] = {VMOPT__K_MEMCPY_SIMD, VMOPT__K_MEMCPY_REP_MOVSB_MIN,
                                        VMOPT__K_MEMCPY_REP_STOSB_MIN, VMOPT__K_TLB_STRATEGY,
                                        VMOPT__K_TLB_WAYS, VMOPT__K_POOL_MAGAZINE};
@@ -160,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_measure),
         cmocka_unit_test(test_tlb_hash),
+        cmocka_unit_test(test_tlb_trace),
         cmocka_unit_test(test_set_values_kept),
         cmocka_unit_test(test_autotune_levels),
     };

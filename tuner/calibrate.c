@@ -25,6 +25,8 @@ typedef struct {
     int step, steps;
     char *src, *dst;
     size_t buf;
+    const uint64_t *trace; /* the caller's recorded TLB trace, or NULL */
+    size_t trace_len;
 } cal;
 
 static double now_ns(void)
@@ -274,13 +276,13 @@ static int fill_identity(void *opaque, uint64_t vaddr, unsigned access, void **h
 /* ns per lookup of a synthetic trace: most lookups over a working set
  * three quarters of the table, a strided run of pages 1 MiB apart among
  * them (the conflicts a mask index suffers). */
-static double tlb_rate(const cal *c, int strategy, int ways, int hash, uint64_t *trace, size_t n)
+static double tlb_rate(const cal *c, int strategy, int ways, int hash, long entries, const uint64_t *trace, size_t n)
 {
     vmopt_tlb_config tc = VMOPT_TLB_CONFIG_INIT;
     tc.strategy = strategy;
     tc.ways = strategy == VMOPT_TLB_DIRECT ? 1 : ways;
     tc.hash = hash;
-    tc.entries = tc.min_entries = tc.max_entries = (long)c->plan->v[VMOPT__K_TLB_ENTRIES];
+    tc.entries = tc.min_entries = tc.max_entries = entries;
     tc.victim = (int)c->plan->v[VMOPT__K_TLB_VICTIM];
     tc.resize = tc.rehash = 0;
     tc.fill = fill_identity;
@@ -306,7 +308,7 @@ static double tlb_rate(const cal *c, int strategy, int ways, int hash, uint64_t 
 /* The index hash, on the same trace and the organisation chosen.  With
  * rehashing on, the hash in force follows the conflicts at run time, and
  * the estimate's (mask, the cheapest hit) stays the starting point. */
-static void calibrate_tlb_hash(cal *c, int ways, uint64_t *trace, size_t n)
+static void calibrate_tlb_hash(cal *c, int ways, const uint64_t *trace, size_t n)
 {
     if (!c->plan->is_auto[VMOPT__K_TLB_HASH] || c->plan->v[VMOPT__K_TLB_REHASH])
         return;
@@ -315,56 +317,107 @@ static void calibrate_tlb_hash(cal *c, int ways, uint64_t *trace, size_t n)
     double r[3];
     int best = estimate;
     for (int h = 0; h < 3; h++)
-        r[h] = tlb_rate(c, strategy, ways, h, trace, n);
+        r[h] = tlb_rate(c, strategy, ways, h, (long)c->plan->v[VMOPT__K_TLB_ENTRIES], trace, n);
     for (int h = 0; h < 3; h++)
         if (r[h] < r[best] * MARGIN)
             best = h;
     snprintf(c->plan->reason[VMOPT__K_TLB_HASH], VMOPT__REASON_LEN,
-             "measured on a synthetic trace: mask %.2f, xor-fold %.2f, fx %.2f ns a lookup -> %s", r[0], r[1], r[2],
-             names[best]);
+             "measured on %s: mask %.2f, xor-fold %.2f, fx %.2f ns a lookup -> %s", c->trace ? "the given trace" : "a synthetic trace",
+             r[0], r[1], r[2], names[best]);
     c->plan->v[VMOPT__K_TLB_HASH] = (uint64_t)best;
+}
+
+/* The table's size, on the caller's recorded trace only (a synthetic one
+ * would size the table for itself): the smallest size within 5% of the
+ * best, from min_entries to max_entries. */
+static void calibrate_tlb_size(cal *c, int ways)
+{
+    if (!c->trace || !c->plan->is_auto[VMOPT__K_TLB_ENTRIES])
+        return;
+    int strategy = ways == 1 ? VMOPT_TLB_DIRECT : VMOPT_TLB_SET_ASSOC, hash = (int)c->plan->v[VMOPT__K_TLB_HASH];
+    uint64_t lo = c->plan->v[VMOPT__K_TLB_MIN_ENTRIES], hi = c->plan->v[VMOPT__K_TLB_MAX_ENTRIES];
+    if (lo < (uint64_t)(ways * 16))
+        lo = (uint64_t)ways * 16;
+    enum { MAX_SIZES = 24 };
+    uint64_t size[MAX_SIZES];
+    double r[MAX_SIZES], best = 1e300;
+    int n = 0;
+    for (uint64_t e = lo; e <= hi && n < MAX_SIZES; e *= c->level >= 2 ? 2 : 4) {
+        size[n] = e;
+        r[n] = tlb_rate(c, strategy, ways, hash, (long)e, c->trace, c->trace_len);
+        if (r[n] < best)
+            best = r[n];
+        n++;
+    }
+    if (!n)
+        return;
+    int pick = n - 1;
+    for (int i = 0; i < n; i++)
+        if (r[i] * MARGIN <= best) {
+            pick = i;
+            break;
+        }
+    char text[VMOPT__REASON_LEN];
+    size_t used = (size_t)snprintf(text, sizeof text, "measured on the given trace:");
+    for (int i = 0; i < n && used < sizeof text - 40; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, " %llu %.2f", (unsigned long long)size[i], r[i]);
+    snprintf(text + used, sizeof text - used, " ns -> %llu", (unsigned long long)size[pick]);
+    vmopt__strlcpy(c->plan->reason[VMOPT__K_TLB_ENTRIES], text, VMOPT__REASON_LEN);
+    c->plan->v[VMOPT__K_TLB_ENTRIES] = size[pick];
 }
 
 static void calibrate_tlb(cal *c)
 {
     report(c, "tlb: organisation");
-    if (!c->plan->is_auto[VMOPT__K_TLB_STRATEGY])
+    if (!c->plan->is_auto[VMOPT__K_TLB_STRATEGY] && !c->trace)
         return;
-    size_t n = c->level >= 2 ? 400000 : 60000;
-    uint64_t *trace = malloc(n * sizeof *trace);
-    if (!trace)
-        return;
-    uint64_t pages = c->plan->v[VMOPT__K_TLB_ENTRIES] * 3 / 4, x = 0x9e3779b97f4a7c15u;
-    for (size_t i = 0; i < n; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        trace[i] = (x & 7) == 0 ? ((x >> 8) % 64) << 20 : ((x >> 8) % pages) << 12;
-    }
-    static const int ways_tried[] = {2, 4, 8};
-    int hash = (int)c->plan->v[VMOPT__K_TLB_HASH];
-    double direct = tlb_rate(c, VMOPT_TLB_DIRECT, 1, hash, trace, n), best = direct;
-    int best_ways = 1;
-    char tried[96] = "";
-    size_t used = 0;
-    for (int w = 0; w < (c->level >= 2 ? 3 : 1); w++) {
-        int ways = c->level >= 2 ? ways_tried[w] : 4;
-        double r = tlb_rate(c, VMOPT_TLB_SET_ASSOC, ways, hash, trace, n);
-        used += (size_t)snprintf(tried + used, sizeof tried - used, ", %d-way %.2f", ways, r);
-        if (r < best * MARGIN) {
-            best = r;
-            best_ways = ways;
+    const uint64_t *trace = c->trace;
+    size_t n = c->trace_len;
+    uint64_t *synthetic = NULL;
+    if (!trace) {
+        n = c->level >= 2 ? 400000 : 60000;
+        if (!(synthetic = malloc(n * sizeof *synthetic)))
+            return;
+        uint64_t pages = c->plan->v[VMOPT__K_TLB_ENTRIES] * 3 / 4, x = 0x9e3779b97f4a7c15u;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            synthetic[i] = (x & 7) == 0 ? ((x >> 8) % 64) << 20 : ((x >> 8) % pages) << 12;
         }
+        trace = synthetic;
     }
-    calibrate_tlb_hash(c, best_ways, trace, n);
-    free(trace);
-    snprintf(c->plan->reason[VMOPT__K_TLB_STRATEGY], VMOPT__REASON_LEN,
-             "measured on a synthetic trace: direct %.2f%s ns a lookup -> %s", direct, tried,
-             best_ways == 1 ? "direct" : "set-assoc");
-    c->plan->v[VMOPT__K_TLB_STRATEGY] = best_ways == 1 ? VMOPT__TLB_DIRECT : VMOPT__TLB_SET_ASSOC;
-    if (c->plan->is_auto[VMOPT__K_TLB_WAYS]) {
-        c->plan->v[VMOPT__K_TLB_WAYS] = (uint64_t)best_ways;
-        snprintf(c->plan->reason[VMOPT__K_TLB_WAYS], VMOPT__REASON_LEN, "with the measured organisation -> %d",
-                 best_ways);
+    const char *on = c->trace ? "the given trace" : "a synthetic trace";
+    int ways = (int)c->plan->v[VMOPT__K_TLB_WAYS];
+    if (c->plan->is_auto[VMOPT__K_TLB_STRATEGY]) {
+        static const int ways_tried[] = {2, 4, 8};
+        int hash = (int)c->plan->v[VMOPT__K_TLB_HASH];
+        long entries = (long)c->plan->v[VMOPT__K_TLB_ENTRIES];
+        double direct = tlb_rate(c, VMOPT_TLB_DIRECT, 1, hash, entries, trace, n), best = direct;
+        int best_ways = 1;
+        char tried[96] = "";
+        size_t used = 0;
+        for (int w = 0; w < (c->level >= 2 ? 3 : 1); w++) {
+            int try_ways = c->level >= 2 ? ways_tried[w] : 4;
+            double r = tlb_rate(c, VMOPT_TLB_SET_ASSOC, try_ways, hash, entries, trace, n);
+            used += (size_t)snprintf(tried + used, sizeof tried - used, ", %d-way %.2f", try_ways, r);
+            if (r < best * MARGIN) {
+                best = r;
+                best_ways = try_ways;
+            }
+        }
+        snprintf(c->plan->reason[VMOPT__K_TLB_STRATEGY], VMOPT__REASON_LEN,
+                 "measured on %s: direct %.2f%s ns a lookup -> %s", on, direct, tried,
+                 best_ways == 1 ? "direct" : "set-assoc");
+        c->plan->v[VMOPT__K_TLB_STRATEGY] = best_ways == 1 ? VMOPT__TLB_DIRECT : VMOPT__TLB_SET_ASSOC;
+        if (c->plan->is_auto[VMOPT__K_TLB_WAYS]) {
+            c->plan->v[VMOPT__K_TLB_WAYS] = (uint64_t)best_ways;
+            snprintf(c->plan->reason[VMOPT__K_TLB_WAYS], VMOPT__REASON_LEN, "with the measured organisation -> %d",
+                     best_ways);
+        }
+        ways = (int)c->plan->v[VMOPT__K_TLB_WAYS];
     }
+    calibrate_tlb_hash(c, ways, trace, n);
+    calibrate_tlb_size(c, ways);
+    free(synthetic);
 }
 
 /* ---- pool --------------------------------------------------------------- */
@@ -434,12 +487,13 @@ static void calibrate_pool(cal *c)
 
 /* ---- the whole ----------------------------------------------------------- */
 
-int vmopt__calibrate(struct vmopt_plan *plan, const struct vmopt_machine *m, int level,
-                     vmopt__progress_fn progress, void *arg)
+int vmopt__calibrate(struct vmopt_plan *plan, const struct vmopt_machine *m, const vmopt_options *o)
 {
+    int level = o->level;
     if (level <= 0)
         return 0;
-    cal c = {plan, m, level, progress, arg, 0, 6, NULL, NULL, (size_t)1 << 20}; /* 6 steps, then done */
+    cal c = {plan, m, level, o->progress, o->progress_arg, 0, 6, NULL, NULL, (size_t)1 << 20, /* 6 steps, then done */
+             o->tlb_trace, o->tlb_trace_len};
     c.src = malloc(c.buf);
     c.dst = malloc(c.buf);
     if (!c.src || !c.dst) {

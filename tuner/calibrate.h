@@ -13,14 +13,15 @@
 /* Called as calibration goes: done from 0 to 1, and what runs now. */
 typedef void (*vmopt__progress_fn)(void *arg, double done, const char *what);
 
-typedef int (*vmopt__calibrate_fn)(struct vmopt_plan *plan, const struct vmopt_machine *m, int level,
-                                   vmopt__progress_fn progress, void *arg);
+/* Calibrates plan at o->level, reporting to o->progress, on o->tlb_trace
+ * if there is one. */
+typedef int (*vmopt__calibrate_fn)(struct vmopt_plan *plan, const struct vmopt_machine *m,
+                                   const vmopt_options *o);
 
 /* The calibrator of this library, from its components file: libvmopt's is
  * vmopt__calibrate; the preload's is NULL, as it only estimates. */
 extern vmopt__calibrate_fn vmopt__calibrator;
-int vmopt__calibrate(struct vmopt_plan *plan, const struct vmopt_machine *m, int level,
-                     vmopt__progress_fn progress, void *arg);
+int vmopt__calibrate(struct vmopt_plan *plan, const struct vmopt_machine *m, const vmopt_options *o);
 
 extern const char *const vmopt__level_names[]; /* "estimate", "measure", "exhaustive" */
 

@@ -268,6 +268,8 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", o.probe);
     if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH | VMOPT_TUNE_RETUNE))
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown flags 0x%x", o.flags);
+    if (o.tlb_trace_len && !o.tlb_trace)
+        return vmopt__fail(-EINVAL, "vmopt_autotune: tlb_trace_len %zu with no tlb_trace", o.tlb_trace_len);
     if (o.level < VMOPT_LEVEL_ESTIMATE || o.level > VMOPT_LEVEL_EXHAUSTIVE)
         return vmopt__fail(-EINVAL, "vmopt_autotune: level %d: expected VMOPT_LEVEL_ESTIMATE, _MEASURE or _EXHAUSTIVE",
                            o.level);
@@ -338,7 +340,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     /* Calibration runs with the lock held: another caller waits for it,
      * rather than tuning the same machine twice. */
     if (rc == 0 && o.level > VMOPT_LEVEL_ESTIMATE)
-        rc = vmopt__calibrator(plan, rt.machine, o.level, o.progress, o.progress_arg);
+        rc = vmopt__calibrator(plan, rt.machine, &o);
     if (rc == 0) {
         note_host_choice(plan, host_from);
         install(plan, profile);
