@@ -11,7 +11,7 @@ static int lookup(const char *conf_text, const char *exe, char *profile, char *f
 {
     setenv("VMOPT_CONFIG", write_file("profiles.conf", conf_text), 1);
     vmopt__options_reset();
-    int rc = vmopt__host_profile(exe, profile, 256, from, 300);
+    int rc = vmopt__host_profile_for(exe, profile, 256, from, 300);
     unsetenv("VMOPT_CONFIG");
     vmopt__options_reset();
     return rc;
@@ -40,7 +40,7 @@ static void test_matching(void **state)
     /* No file: no match, no error. */
     setenv("VMOPT_CONFIG", "/nonexistent/profiles.conf", 1);
     vmopt__options_reset();
-    assert_int_equal(vmopt__host_profile("/usr/bin/qemu-system-x86_64", profile, 256, from, 300), 0);
+    assert_int_equal(vmopt__host_profile_for("/usr/bin/qemu-system-x86_64", profile, 256, from, 300), 0);
     unsetenv("VMOPT_CONFIG");
     vmopt__options_reset();
 }

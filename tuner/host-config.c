@@ -59,7 +59,7 @@ static int on_line(void *user, const char *section, const char *pattern, const c
     return 1;
 }
 
-int vmopt__host_profile(const char *exe, char *profile, size_t len, char *from, size_t from_len)
+static int lookup(const char *exe, char *profile, size_t len, char *from, size_t from_len)
 {
     const char *path = vmopt__option_string(VMOPT__O_CONFIG);
     if (!path)
@@ -67,6 +67,11 @@ int vmopt__host_profile(const char *exe, char *profile, size_t len, char *from, 
     FILE *f = fopen(path, "re");
     if (!f)
         return errno == ENOENT ? 0 : vmopt__fail(-errno, "%s: cannot read: %s", path, strerror(errno));
+    char self[4096];
+    if (!exe) {
+        vmopt__self_exe(self, sizeof self);
+        exe = self;
+    }
     const char *slash = strrchr(exe, '/');
     char found[256], where[300];
     match_ctx c = {f, 0, exe, slash ? slash + 1 : exe, path, found, where, sizeof found, sizeof where, 0, ""};
@@ -81,6 +86,16 @@ int vmopt__host_profile(const char *exe, char *profile, size_t len, char *from, 
     vmopt__strlcpy(profile, found, len);
     vmopt__strlcpy(from, where, from_len);
     return 1;
+}
+
+int vmopt__host_profile(char *profile, size_t len, char *from, size_t from_len)
+{
+    return lookup(NULL, profile, len, from, from_len);
+}
+
+int vmopt__host_profile_for(const char *exe, char *profile, size_t len, char *from, size_t from_len)
+{
+    return lookup(exe, profile, len, from, from_len);
 }
 
 void vmopt__self_exe(char *buf, size_t len)

@@ -17,11 +17,14 @@
 
 #include <stddef.h>
 
-/* 1 and the profile for exe (a full path) in profile, with "file:line"
- * in from; 0 when nothing matches or there is no file; negative when the
+/* 1 and the profile for this executable in profile, with "file:line" in
+ * from; 0 when nothing matches or there is no file; negative when the
  * file is bad, with vmopt_errmsg() saying "file:line: problem" (the whole
- * file is then ignored). */
-int vmopt__host_profile(const char *exe, char *profile, size_t len, char *from, size_t from_len);
+ * file is then ignored).  The executable's path is read only when there
+ * is a file. */
+int vmopt__host_profile(char *profile, size_t len, char *from, size_t from_len);
+/* The same for a given executable (a full path). */
+int vmopt__host_profile_for(const char *exe, char *profile, size_t len, char *from, size_t from_len);
 
 /* The running program's full path (/proc/self/exe), or "" if unknown. */
 void vmopt__self_exe(char *buf, size_t len);

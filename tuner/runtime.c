@@ -283,9 +283,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     const char *name = o.profile ? o.profile : env_profile ? env_profile : "default";
     char host_profile[256], host_from[300] = "";
     if (!o.profile && !env_profile) {
-        char exe[4096];
-        vmopt__self_exe(exe, sizeof exe);
-        int hc = vmopt__host_profile(exe, host_profile, sizeof host_profile, host_from, sizeof host_from);
+        int hc = vmopt__host_profile(host_profile, sizeof host_profile, host_from, sizeof host_from);
         if (hc > 0)
             name = host_profile;
         else if (hc < 0)

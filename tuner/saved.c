@@ -18,6 +18,9 @@
 #include <fcntl.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#endif
 #endif
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,29 +64,23 @@ static uint64_t sysfs_size(int index)
     return vmopt__parse_size(buf, &v, &why) < 0 ? 0 : v;
 }
 
-/* The CPU's identity from CPUID itself, so that every probe, libvmopt's
- * (cpu_features) and the preload's (glibc), signs alike. */
+/* The CPU's identity: its family/model/stepping signature (CPUID leaf 1's
+ * eax), the same whichever probe ran, libvmopt's (cpu_features) or the
+ * preload's (glibc).  glibc keeps the leaf from its start-up, which saves
+ * a CPUID (7 us in a guest, where each one exits to the host). */
 static void cpu_identity(const struct vmopt_machine *m, char *buf, size_t len)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    unsigned a, b, c, d, brand[12] = {0};
-    char vendor[13] = {0};
-    if (!__get_cpuid(0, &a, &b, &c, &d)) {
-        snprintf(buf, len, "%s", m->arch);
-        return;
-    }
-    memcpy(vendor, &b, 4);
-    memcpy(vendor + 4, &d, 4);
-    memcpy(vendor + 8, &c, 4);
-    __get_cpuid(1, &a, &b, &c, &d);
-    unsigned sig = a; /* stepping, model, family and their extensions */
-    for (unsigned i = 0; i < 3; i++)
-        if (!__get_cpuid(0x80000002u + i, &brand[4 * i], &brand[4 * i + 1], &brand[4 * i + 2], &brand[4 * i + 3]))
-            break;
-    char name[49];
-    memcpy(name, brand, 48);
-    name[48] = 0;
-    snprintf(buf, len, "%s %s \"%s\" sig 0x%x", m->arch, vendor, name, sig);
+    unsigned sig = 0;
+#ifdef CPUID_INDEX_1
+    const struct cpuid_feature *leaf = __x86_get_cpuid_feature_leaf(CPUID_INDEX_1);
+    if (leaf)
+        sig = leaf->cpuid_array[0];
+#endif
+    unsigned b, c, d;
+    if (!sig && !__get_cpuid(1, &sig, &b, &c, &d))
+        sig = 0;
+    snprintf(buf, len, "%s cpuid 0x%x", m->arch, sig);
 #else
     snprintf(buf, len, "%s", m->arch);
 #endif
@@ -102,10 +99,11 @@ void vmopt__signature(const struct vmopt_machine *m, const struct vmopt_profile 
     }
     char cpu[128];
     cpu_identity(m, cpu, sizeof cpu);
-    snprintf(buf, len, "vmopt %s; %s; features 0x%x; caches %llu/%llu/%llu/%llu (sysfs); profile %s %016llx",
+    /* L1d, L2 and L3 as Linux numbers them (index1 is the L1i). */
+    snprintf(buf, len, "vmopt %s; %s; features 0x%x; caches %llu/%llu/%llu (sysfs); profile %s %016llx",
              vmopt_version_string(), cpu, m->features, (unsigned long long)sysfs_size(0),
-             (unsigned long long)sysfs_size(1), (unsigned long long)sysfs_size(2),
-             (unsigned long long)sysfs_size(3), p->name, (unsigned long long)h);
+             (unsigned long long)sysfs_size(2), (unsigned long long)sysfs_size(3), p->name,
+             (unsigned long long)h);
 }
 
 int vmopt__cache_file(const char *name, char *buf, size_t len)
