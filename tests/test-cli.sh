@@ -100,6 +100,13 @@ grep -q '^simd .*# auto: measured at ' "$work/tune.txt" && grep -q '^magazine .*
 VMOPT_CACHE_DIR="$work/cache" VMOPT_DUMP=stderr "$vmopt" version 2> "$work/loaded.txt" > /dev/null
 grep -q "saved $work/cache/default.plan (measure" "$work/loaded.txt" \
     && ok "the next start loads the saved plan" || fail "saved plan not loaded: $(grep '^profile' "$work/loaded.txt")"
+# On a terminal (script(1), from Debian's essential bsdutils), one bar
+# redrawn with carriage returns.
+VMOPT_CACHE_DIR="$work/cache2" script -qec "'$vmopt' tune > /dev/null" /dev/null > "$work/tty.raw" 2>&1
+tr '\r' '\n' < "$work/tty.raw" > "$work/tty.txt"
+grep -q "$(printf '\r')\[#" "$work/tty.raw" && grep -q '^\[#*\] 100% done' "$work/tty.txt" \
+    && ! grep -q '^vmopt tune:' "$work/tty.txt" \
+    && ok "tune draws a progress bar on a terminal" || fail "tune on a terminal: $(tail -3 "$work/tty.txt")"
 "$vmopt" tune --level fast > /dev/null 2> "$work/level.err"; rc=$?
 [ $rc -eq 2 ] && grep -q -- '--level fast: expected estimate, measure or exhaustive' "$work/level.err" \
     && ok "tune --level names a bad level" || fail "tune --level fast: exit $rc: $(cat "$work/level.err")"
