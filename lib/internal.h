@@ -29,4 +29,9 @@ void vmopt__format_size(uint64_t v, char *buf, size_t len);
 /* Copies src into a buffer of len bytes, always terminated. */
 void vmopt__strlcpy(char *dst, const char *src, size_t len);
 
+/* CLOCK_MONOTONIC in ns; the coarse one (a few ms of resolution, no
+ * system call) for windows measured in tens of ms on slow paths. */
+uint64_t vmopt__now_ns(void);
+uint64_t vmopt__coarse_ns(void);
+
 #endif

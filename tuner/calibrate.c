@@ -31,9 +31,7 @@ typedef struct {
 
 static double now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    return (double)vmopt__now_ns();
 }
 
 static void report(cal *c, const char *what)

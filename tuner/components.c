@@ -31,11 +31,11 @@ vmopt__calibrate_fn vmopt__calibrator = vmopt__calibrate;
 
 /* Pools, TLBs and hardware counts, cumulative: the retuner takes
  * differences. */
-void vmopt__collect(vmopt__sample *c)
+static void collect(vmopt__sample *c)
 {
     vmopt__pool_sum(&c->pool_ops, &c->pool_refills, &c->pool_drains);
     vmopt__tlb_sum(&c->tlb_lookups, &c->tlb_misses, &c->tlb_used, &c->tlb_entries);
     c->has_counters = vmopt__counters_read(&c->cycles, &c->dtlb_misses, &c->llc_misses);
 }
 
-vmopt__collect_fn vmopt__collector = vmopt__collect;
+vmopt__collect_fn vmopt__collector = collect;

@@ -9,24 +9,19 @@
 #include "lib/options.h"
 #include "lib/plan.h"
 #include "lib/pool/pool.h"
+#include "tuner/runtime.h"
 
 VMOPT_EXTERN int vmopt_pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
 {
-    if (!out || !cfg)
-        return vmopt__fail(-EINVAL, "vmopt_pool_create: out and cfg are required");
-    if (cfg->size < sizeof(vmopt_pool_config))
-        return vmopt__fail(-EINVAL, "vmopt_pool_create: cfg.size %zu, expected %zu (use VMOPT_POOL_CONFIG_INIT)",
-                           cfg->size, sizeof(vmopt_pool_config));
+    int rc = vmopt__check_create(out, cfg, cfg ? cfg->size : 0, sizeof(vmopt_pool_config), "vmopt_pool_create",
+                                 "VMOPT_POOL_CONFIG_INIT");
+    if (rc < 0)
+        return rc;
     vmopt_pool_config c = *cfg;
     if (c.magazine == VMOPT_POOL_AUTO || c.chunk_size == VMOPT_POOL_AUTO) {
-        vmopt_plan *plan = vmopt_current_plan();
-        if (!plan) {
-            int rc = vmopt_autotune(NULL);
-            if (rc < 0)
-                return rc;
-            if (!(plan = vmopt_current_plan()))
-                return vmopt__fail(-ENOMEM, "vmopt_pool_create: out of memory");
-        }
+        vmopt_plan *plan = vmopt__plan_or_tune("vmopt_pool_create", &rc);
+        if (!plan)
+            return rc;
         if (c.magazine == VMOPT_POOL_AUTO)
             c.magazine = (long)plan->v[VMOPT__K_POOL_MAGAZINE];
         if (c.chunk_size == VMOPT_POOL_AUTO)

@@ -49,7 +49,6 @@ typedef struct {
  * TLBs; the preload has neither (NULL).  From its components file. */
 typedef void (*vmopt__collect_fn)(vmopt__sample *cumulative);
 extern vmopt__collect_fn vmopt__collector;
-void vmopt__collect(vmopt__sample *cumulative);
 
 /* One sample as a line of text ("window_ns=... c3=calls/bytes ..."), and
  * back: how samples are recorded (VMOPT_RETUNE_RECORD) and replayed. */

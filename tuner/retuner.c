@@ -42,13 +42,6 @@ static struct {
     unsigned n_history; /* ever recorded; the last HISTORY are kept */
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void collect(vmopt__sample *c)
 {
     memset(c, 0, sizeof *c);
@@ -252,7 +245,7 @@ static void *loop(void *unused)
     pthread_mutex_lock(&R.lock);
     while (!R.stopping) {
         uint64_t wait;
-        step(now_ns(), &wait);
+        step(vmopt__now_ns(), &wait);
         struct timespec deadline;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         uint64_t ns = (uint64_t)deadline.tv_nsec + wait;
@@ -323,7 +316,7 @@ VMOPT_EXTERN int vmopt_retune(void)
 {
     uint64_t wait;
     pthread_mutex_lock(&R.lock);
-    int changed = step(now_ns(), &wait);
+    int changed = step(vmopt__now_ns(), &wait);
     pthread_mutex_unlock(&R.lock);
     return changed;
 }

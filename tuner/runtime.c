@@ -118,13 +118,6 @@ static void note_host_choice(struct vmopt_plan *plan, const char *from)
     vmopt__strlcpy(plan->origin, origin, sizeof plan->origin);
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Installs plan (taking it), made from profile, with rt.lock held. */
 static void install(struct vmopt_plan *plan, const struct vmopt_profile *profile)
 {
@@ -132,7 +125,7 @@ static void install(struct vmopt_plan *plan, const struct vmopt_profile *profile
     rt.plan = plan;
     rt.profile = *profile;
     if (!rt.start_ns)
-        rt.start_ns = mono_ns();
+        rt.start_ns = vmopt__now_ns();
     install_dispatch(rt.machine, rt.plan);
     if (!rt.dumped) {
         rt.dumped = 1;
@@ -316,35 +309,29 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     int use_saved = !(o.flags & VMOPT_TUNE_FRESH) && simd < 0 && vmopt__saved_path(name, path, sizeof path) == 0;
     vmopt__clear_error();
 
-    struct vmopt_plan *plan = NULL;
     int installed = 0;
     pthread_mutex_lock(&rt.lock);
-    if (use_saved && (plan = load_saved(profile, path, o.level))) {
-        note_host_choice(plan, host_from);
-        install(plan, profile);
-        pthread_mutex_unlock(&rt.lock);
-        vmopt_profile_free(profile);
-        after_install(&o);
-        errno = saved_errno;
-        return 0;
+    struct vmopt_plan *plan = use_saved ? load_saved(profile, path, o.level) : NULL;
+    int from_saved = plan != NULL;
+    if (!from_saved) {
+        plan = malloc(sizeof *plan);
+        /* The plan reads the ISA and the topology; counters serve only the
+         * retuner, which reads them itself. */
+        rc = plan ? ensure_machine(o.probe ? o.probe : VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY)
+                  : vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
+        if (rc == 0)
+            rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);
+        /* Calibration runs with the lock held: another caller waits for it,
+         * rather than tuning the same machine twice. */
+        if (rc == 0 && o.level > VMOPT_LEVEL_ESTIMATE)
+            rc = vmopt__calibrator(plan, rt.machine, &o);
     }
-    plan = malloc(sizeof *plan);
-    /* The plan reads the ISA and the topology; counters serve the retuner,
-     * which probes them when it starts. */
-    rc = plan ? ensure_machine(o.probe ? o.probe : VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY)
-              : vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
-    if (rc == 0)
-        rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);
-    /* Calibration runs with the lock held: another caller waits for it,
-     * rather than tuning the same machine twice. */
-    if (rc == 0 && o.level > VMOPT_LEVEL_ESTIMATE)
-        rc = vmopt__calibrator(plan, rt.machine, &o);
     if (rc == 0) {
         note_host_choice(plan, host_from);
         install(plan, profile);
         plan = NULL;
         installed = 1;
-        if (o.flags & VMOPT_TUNE_SAVE) {
+        if ((o.flags & VMOPT_TUNE_SAVE) && !from_saved) {
             char sig[VMOPT__SIGNATURE_LEN];
             vmopt__signature(rt.machine, profile, sig, sizeof sig);
             rc = vmopt__saved_path(name, path, sizeof path);
@@ -359,6 +346,28 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         after_install(&o);
     errno = saved_errno;
     return rc;
+}
+
+struct vmopt_plan *vmopt__plan_or_tune(const char *who, int *rc)
+{
+    struct vmopt_plan *plan = vmopt_current_plan();
+    if (plan)
+        return plan;
+    if ((*rc = vmopt_autotune(NULL)) < 0)
+        return NULL;
+    if (!(plan = vmopt_current_plan()))
+        *rc = vmopt__fail(-ENOMEM, "%s: out of memory", who);
+    return plan;
+}
+
+int vmopt__check_create(const void *out, const void *cfg, size_t cfg_size, size_t expected, const char *who,
+                        const char *init)
+{
+    if (!out || !cfg)
+        return vmopt__fail(-EINVAL, "%s: out and cfg are required", who);
+    if (cfg_size < expected)
+        return vmopt__fail(-EINVAL, "%s: cfg.size %zu, expected %zu (use %s)", who, cfg_size, expected, init);
+    return 0;
 }
 
 VMOPT_EXTERN vmopt_plan *vmopt_current_plan(void)

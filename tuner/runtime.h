@@ -3,6 +3,7 @@
 #ifndef VMOPT_RUNTIME_H
 #define VMOPT_RUNTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,6 +14,15 @@ void vmopt__rt_retune_settings(int *workload, uint64_t *period_ms, uint64_t *dwe
  * the workload changes are taken from it, every other (calibrated ones
  * among them) stays; the changed values' reasons say so. */
 int vmopt__rt_retarget(int workload);
+/* A copy of the plan in force, tuning with the defaults first if there is
+ * none (what a create with AUTO fields reads); NULL with *rc set.  who
+ * names the caller in messages. */
+struct vmopt_plan *vmopt__plan_or_tune(const char *who, int *rc);
+/* The checks every create does on its arguments: both given, and a config
+ * at least as large as this build's (made with its _INIT macro). */
+int vmopt__check_create(const void *out, const void *cfg, size_t cfg_size, size_t expected, const char *who,
+                        const char *init);
+
 /* When the first plan was installed (CLOCK_MONOTONIC ns). */
 uint64_t vmopt__rt_start_ns(void);
 

@@ -8,26 +8,21 @@
 #include "lib/internal.h"
 #include "lib/plan.h"
 #include "lib/tlb/tlb.h"
+#include "tuner/runtime.h"
 
 VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
 {
-    if (!out || !cfg)
-        return vmopt__fail(-EINVAL, "vmopt_tlb_create: out and cfg are required");
-    if (cfg->size < sizeof(vmopt_tlb_config))
-        return vmopt__fail(-EINVAL, "vmopt_tlb_create: cfg.size %zu, expected %zu (use VMOPT_TLB_CONFIG_INIT)",
-                           cfg->size, sizeof(vmopt_tlb_config));
+    int rc = vmopt__check_create(out, cfg, cfg ? cfg->size : 0, sizeof(vmopt_tlb_config), "vmopt_tlb_create",
+                                 "VMOPT_TLB_CONFIG_INIT");
+    if (rc < 0)
+        return rc;
     vmopt_tlb_config c = *cfg;
     if (c.strategy == VMOPT_TLB_AUTO || c.hash == VMOPT_TLB_AUTO || c.ways == VMOPT_TLB_AUTO ||
         c.entries == VMOPT_TLB_AUTO || c.min_entries == VMOPT_TLB_AUTO || c.max_entries == VMOPT_TLB_AUTO ||
         c.victim == VMOPT_TLB_AUTO || c.resize == VMOPT_TLB_AUTO || c.rehash == VMOPT_TLB_AUTO) {
-        vmopt_plan *plan = vmopt_current_plan();
-        if (!plan) {
-            int rc = vmopt_autotune(NULL);
-            if (rc < 0)
-                return rc;
-            if (!(plan = vmopt_current_plan()))
-                return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory");
-        }
+        vmopt_plan *plan = vmopt__plan_or_tune("vmopt_tlb_create", &rc);
+        if (!plan)
+            return rc;
 #define FROM_PLAN(field, key, type)                                                                \
     if (c.field == VMOPT_TLB_AUTO)                                                                 \
         c.field = (type)plan->v[VMOPT__K_##key];

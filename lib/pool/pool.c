@@ -78,13 +78,6 @@ static vmopt__pool_tcache no_cache;
 static __thread vmopt__pool_tcache *tls[SLOTS + 1] __attribute__((tls_model("initial-exec"))) = {
     [0 ... SLOTS] = &no_cache}; /* [NO_SLOT] stays no_cache */
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t relaxed(const uint64_t *v)
 {
     return __atomic_load_n(v, __ATOMIC_RELAXED);
@@ -141,7 +134,7 @@ static void *heap_alloc(size_t bytes)
 
 static vmopt__chunk *new_chunk(vmopt_pool *p)
 {
-    uint64_t now = now_ns();
+    uint64_t now = vmopt__coarse_ns();
     if (p->n_chunks && now - p->last_chunk_ns < CHUNK_WINDOW_NS && p->chunk_bytes < p->chunk_min * CHUNK_GROWTH_MAX &&
         p->chunk_bytes < (UINT64_C(1) << 30))
         p->chunk_bytes *= 2;
@@ -362,7 +355,7 @@ static void fast_ops(const vmopt__pool_tcache *t, uint64_t *allocs, uint64_t *fr
 static void retune_magazine(vmopt__pool_tcache *t)
 {
     vmopt_pool *p = t->pool;
-    uint64_t now = now_ns();
+    uint64_t now = vmopt__coarse_ns();
     if (++t->slow_ops < GROW_SLOW_OPS)
         return;
     if (now - t->window_start_ns < GROW_WINDOW_NS && p->magazine < VMOPT__POOL_MAX_MAGAZINE) {
@@ -529,7 +522,7 @@ static VMOPT__COLD vmopt__pool_tcache *new_cache(vmopt_pool *p)
     memset(t, 0, sizeof *t);
     t->pool = p;
     t->pool_id = p->id;
-    t->window_start_ns = now_ns();
+    t->window_start_ns = vmopt__coarse_ns();
     pthread_mutex_lock(&p->lock);
     begin(t);
     t->loaded = p->debug ? NULL : empty_magazine(p);

@@ -63,13 +63,6 @@ static void set_hash(struct vmopt_tlb *t, unsigned hash)
     set_index(t, &t->fast, hash);
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static unsigned log2u(uint64_t v)
 {
     unsigned n = 0;
@@ -250,7 +243,7 @@ static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
 {
     if (!t->cfg.resize && !t->cfg.rehash)
         return 0;
-    uint64_t now = now_ns(), n = t->n_entries;
+    uint64_t now = vmopt__coarse_ns(), n = t->n_entries;
     uint64_t size = t->cfg.resize ? size_target(t, valid, now) : n;
     unsigned hash = t->hash, old = hash;
     if (t->cfg.rehash && size == n)
@@ -675,7 +668,7 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
     t->page_mask = ~(cfg->page_size - 1);
     t->n_victim = (unsigned)cfg->victim;
     clear_victims(t);
-    t->window_start_ns = now_ns();
+    t->window_start_ns = vmopt__coarse_ns();
     if (set_table(t, (uint64_t)cfg->entries) < 0) {
         free(t);
         return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory for %ld entries", cfg->entries);
