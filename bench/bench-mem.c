@@ -18,6 +18,7 @@
 #include "bench/harness.h"
 #include "dispatch/dispatch.h"
 #include "lib/mem/mem.h"
+#include "lib/mem/registry.h"
 #include "vmopt.h"
 
 typedef struct {
@@ -39,14 +40,6 @@ static void add(const char *name, vmopt__move_fn move, vmopt__set_fn set)
     cands[ncands].move = move;
     cands[ncands].set = set;
     ncands++;
-}
-
-static int supported(const vmopt__mem_kernels *k, const vmopt_machine *m)
-{
-    for (unsigned f = 0; f < 32; f++)
-        if ((k->requires & (1u << f)) && !vmopt_machine_has(m, vmopt_feature_name(f)))
-            return 0;
-    return 1;
 }
 
 typedef enum { COPY, COPY_MISALIGNED, MOVE_OVERLAP, SET } op;
@@ -238,16 +231,19 @@ int main(void)
 
     add("libc", libc_memmove, libc_memset);
     add("vmopt", vmopt_memmove, vmopt_memset);
-    for (const vmopt__mem_kernels *const *k = vmopt__mem_variants; *k; k++) {
-        if (!supported(*k, m)) {
-            printf("skipped: %s (this CPU lacks it)\n", (*k)->name);
+    for (unsigned i = 0; i < vmopt__mem_registry_len; i++) {
+        const vmopt__mem_variant *v = &vmopt__mem_registry[i];
+        if (!v->impl)
+            continue;
+        if (!vmopt__mem_usable(v, m)) {
+            printf("skipped: %s (this CPU lacks %s)\n", v->name, v->requires_text);
             continue;
         }
-        add((*k)->name, (*k)->move, (*k)->set);
-        if ((*k)->move_nt) {
+        add(v->name, v->impl->move, v->impl->set);
+        if (v->impl->move_nt) {
             char name[32];
-            snprintf(name, sizeof name, "%s-nt", (*k)->name);
-            add(name, (*k)->move_nt, (*k)->set_nt);
+            snprintf(name, sizeof name, "%s-nt", v->name);
+            add(name, v->impl->move_nt, v->impl->set_nt);
         }
     }
     vmopt_machine_free(m);

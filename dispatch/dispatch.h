@@ -18,12 +18,13 @@
 #include "lib/plan.h"
 #include "lib/machine.h"
 
-/* The exported functions copy up to this many bytes themselves, with
- * 16-byte vectors (every x86-64 has SSE2, every AArch64 has NEON). */
-#define VMOPT__INLINE_LIMIT 128
+/* An entry copies up to this many of its vectors itself, with no loop and
+ * no call (glibc's entries do the same up to 8 vectors). */
+#define VMOPT__INLINE_VECTORS 8
 
 typedef struct vmopt__mem_table_s {
-    size_t inline_max;      /* 16 to VMOPT__INLINE_LIMIT; 0 passes every call above 16 B on */
+    int entry;              /* VMOPT__SIMD_* of the exported functions' body (dispatch/entry.h) */
+    size_t inline_max;      /* 2 to 8 of the entry's vectors; 0 passes every call above 16 B on */
     size_t rep_movsb_min;   /* SIZE_MAX: never */
     size_t rep_stosb_min;   /* SIZE_MAX: never */
     size_t nontemporal_min; /* SIZE_MAX: never; copies and sets alike */
@@ -32,7 +33,7 @@ typedef struct vmopt__mem_table_s {
     size_t set_special_min;  /* min(rep_stosb_min, nontemporal_min) */
     vmopt__move_fn move, move_rep, move_nt;
     vmopt__set_fn set, set_rep, set_nt;
-    const char *vec_name, *rep_name, *nt_name, *inline_name;
+    const char *vec_name, *rep_name, *nt_name;
     /* A sampling table (the retuner's): its kernels count sizes, then call
      * this table's.  NULL in every other table. */
     const struct vmopt__mem_table_s *sampled_from;
@@ -42,7 +43,8 @@ extern _Atomic(const vmopt__mem_table *) vmopt__mem_live;
 extern const vmopt__mem_table vmopt__mem_baseline;
 
 /* Builds the table a plan asks for on machine m.  A kernel the machine
- * lacks is never chosen: the widest one it has takes its place. */
+ * lacks is never chosen: the widest one it has takes its place, and
+ * inline_max is clamped to what the entry copies inline (2 to 8 vectors). */
 void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *plan,
                                 const struct vmopt_machine *m);
 /* Fills the fields derived from the others; every builder calls it last. */

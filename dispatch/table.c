@@ -6,13 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch/body.h"
 #include "dispatch/dispatch.h"
 #include "lib/internal.h"
+#include "lib/mem/registry.h"
 
 #ifdef __x86_64__
 #define BASELINE vmopt__mem_sse2
+#define BASELINE_SIMD VMOPT__SIMD_SSE2
 #else
 #define BASELINE vmopt__mem_generic
+#define BASELINE_SIMD VMOPT__SIMD_GENERIC
 #endif
 
 /* The baseline table must be valid before any code of the library has run,
@@ -29,7 +33,8 @@ static void *baseline_set(void *d, int c, size_t n)
 }
 
 const vmopt__mem_table vmopt__mem_baseline = {
-    .inline_max = VMOPT__INLINE_LIMIT,
+    .entry = BASELINE_SIMD,
+    .inline_max = 16 * VMOPT__INLINE_VECTORS,
     .rep_movsb_min = SIZE_MAX,
     .rep_stosb_min = SIZE_MAX,
     .nontemporal_min = SIZE_MAX,
@@ -48,44 +53,63 @@ const vmopt__mem_table vmopt__mem_baseline = {
 #endif
     .rep_name = "none",
     .nt_name = "none",
-    .inline_name = "16-byte vectors",
 };
 
 _Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
+_Atomic unsigned char vmopt__mem_entry_live = BASELINE_SIMD;
 
-static int supported(const vmopt__mem_kernels *k, const struct vmopt_machine *m)
+/* ---- entries ------------------------------------------------------------ */
+
+static void *base_move(void *d, const void *s, size_t n)
 {
-    for (int f = 0; f < VMOPT__FEAT_COUNT; f++)
-        if ((k->requires & (1u << f)) && !vmopt__has(m, (vmopt__feature)f))
-            return 0;
-    return 1;
+    return vmopt__move_base(d, s, n, NULL);
 }
 
-static const vmopt__mem_kernels *vector_kernels(int simd, const struct vmopt_machine *m)
+static void *base_set(void *d, int c, size_t n)
 {
-    const vmopt__mem_kernels *want = &vmopt__mem_generic;
+    return vmopt__set_base(d, c, n, NULL);
+}
+
+static void *base_move_with(void *d, const void *s, size_t n, const vmopt__mem_table *t)
+{
+    return vmopt__move_base(d, s, n, t);
+}
+
+static void *base_set_with(void *d, int c, size_t n, const vmopt__mem_table *t)
+{
+    return vmopt__set_base(d, c, n, t);
+}
+
+const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
-    static const vmopt__mem_kernels *const widest_first[] = {&vmopt__mem_avx512, &vmopt__mem_avx2,
-                                                             &vmopt__mem_sse2};
-    if (simd == VMOPT__SIMD_AVX512)
-        want = &vmopt__mem_avx512;
-    else if (simd == VMOPT__SIMD_AVX2)
-        want = &vmopt__mem_avx2;
-    else if (simd == VMOPT__SIMD_SSE2)
-        want = &vmopt__mem_sse2;
-    if (supported(want, m))
-        return want;
-    /* The resolver never asks for what the machine lacks; a hand-built plan
-     * might, and an illegal instruction is not an answer. */
-    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(widest_first); i++)
-        if (supported(widest_first[i], m))
-            return widest_first[i];
-    return &vmopt__mem_sse2;
-#else
-    (void)simd;
-    (void)m;
-    return want;
+    {VMOPT__SIMD_AVX512, 64, "64-byte vectors, masked below 64 B", vmopt__entry_avx512_move,
+     vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with},
+    {VMOPT__SIMD_AVX2, 32, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
+     vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with},
 #endif
+    {BASELINE_SIMD, 16, "16-byte vectors", base_move, base_set, base_move_with, base_set_with},
+};
+const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
+
+const vmopt__mem_entry *vmopt__mem_entry_for(int simd)
+{
+    for (unsigned i = 0; i < vmopt__mem_entries_len; i++)
+        if (vmopt__mem_entries[i].simd == simd)
+            return &vmopt__mem_entries[i];
+    return &vmopt__mem_entries[vmopt__mem_entries_len - 1];
+}
+
+/* ---- tables from plans -------------------------------------------------- */
+
+/* The variant of a width if m can run it, else the widest m can: the
+ * resolver never asks for what the machine lacks, but a hand-built plan
+ * might, and an illegal instruction is not an answer. */
+static const vmopt__mem_variant *usable_width(int simd, const struct vmopt_machine *m)
+{
+    const vmopt__mem_variant *v = vmopt__mem_by_simd(m, simd);
+    if (!v || !v->impl || !vmopt__mem_usable(v, m))
+        v = vmopt__mem_widest(m);
+    return v;
 }
 
 void vmopt__mem_table_finish(vmopt__mem_table *t)
@@ -102,34 +126,39 @@ static size_t threshold(uint64_t v)
 void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *plan,
                                 const struct vmopt_machine *m)
 {
-    const vmopt__mem_kernels *vec = vector_kernels((int)plan->v[VMOPT__K_MEMCPY_SIMD], m);
+    const vmopt__mem_variant *ev = usable_width((int)plan->v[VMOPT__K_MEMCPY_SIMD], m);
+    const vmopt__mem_variant *lv = usable_width((int)plan->v[VMOPT__K_MEMCPY_LOOP], m);
+    const vmopt__mem_entry *e = vmopt__mem_entry_for(ev->simd);
+    const vmopt__mem_kernels *vec = lv->impl;
 
     memset(t, 0, sizeof *t);
-    t->inline_max = plan->v[VMOPT__K_MEMCPY_INLINE_MAX] > VMOPT__INLINE_LIMIT
-                        ? VMOPT__INLINE_LIMIT
-                        : (size_t)plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
-    t->inline_name = "16-byte vectors";
+    t->entry = e->simd;
+    /* An entry copies two of its vectors before it reads the table, and no
+     * more than eight without a loop. */
+    uint64_t lo = 2 * e->vec_bytes, hi = VMOPT__INLINE_VECTORS * e->vec_bytes, v = plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
+    t->inline_max = (size_t)(v < lo ? lo : v > hi ? hi : v);
     t->move = vec->move;
     t->set = vec->set;
-    t->vec_name = vec->name;
+    t->vec_name = lv->name;
     t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = SIZE_MAX;
     t->move_rep = t->move_nt = vec->move;
     t->set_rep = t->set_nt = vec->set;
     t->rep_name = t->nt_name = "none";
-#ifdef __x86_64__
-    /* rep movsb is part of every x86-64; the resolver asks for it only
-     * where ERMS makes it fast. */
-    t->rep_movsb_min = threshold(plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN]);
-    t->rep_stosb_min = threshold(plan->v[VMOPT__K_MEMCPY_REP_STOSB_MIN]);
-    t->move_rep = vmopt__mem_erms.move;
-    t->set_rep = vmopt__mem_erms.set;
-    t->rep_name = "rep movsb/stosb";
-#endif
+    const vmopt__mem_variant *rep = vmopt__mem_string(m);
+    if (rep && rep->impl) {
+        /* rep movsb is part of every x86-64; the resolver asks for it only
+         * where ERMS makes it fast. */
+        t->rep_movsb_min = threshold(plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN]);
+        t->rep_stosb_min = threshold(plan->v[VMOPT__K_MEMCPY_REP_STOSB_MIN]);
+        t->move_rep = rep->impl->move;
+        t->set_rep = rep->impl->set;
+        t->rep_name = "rep movsb/stosb";
+    }
     if (vec->move_nt && vec->set_nt) {
         t->nontemporal_min = threshold(plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
         t->move_nt = vec->move_nt;
         t->set_nt = vec->set_nt;
-        t->nt_name = vec->name;
+        t->nt_name = lv->name;
     }
     vmopt__mem_table_finish(t);
 }
@@ -138,11 +167,12 @@ void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmop
                                   const char *name)
 {
     memset(t, 0, sizeof *t);
+    t->entry = BASELINE_SIMD;
     t->inline_max = 0;
     t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = SIZE_MAX;
     t->move = t->move_rep = t->move_nt = move;
     t->set = t->set_rep = t->set_nt = set;
-    t->vec_name = t->rep_name = t->nt_name = t->inline_name = name;
+    t->vec_name = t->rep_name = t->nt_name = name;
     vmopt__mem_table_finish(t);
 }
 
@@ -176,8 +206,12 @@ static const vmopt__mem_table *publish_locked(const vmopt__mem_table *t)
         p->next = tables;
         tables = p;
     }
-    if (p)
+    if (p) {
+        /* The entry first: an entry is correct on any table, and the
+         * baseline entry is the only one that honours inline_max 0. */
+        atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)p->t.entry, memory_order_relaxed);
         atomic_store_explicit(&vmopt__mem_live, &p->t, memory_order_release);
+    }
     return p ? &p->t : NULL;
 }
 
@@ -269,6 +303,10 @@ void vmopt__mem_sampling(int on)
     if (on && !t->sampled_from) {
         vmopt__mem_table s = *t;
         s.sampled_from = t;
+        /* The retuner's size classes start at 128 B: copies above it are
+         * sampled whatever the entry would have copied inline. */
+        if (s.inline_max > 128)
+            s.inline_max = 128;
         s.move = sample_move;
         s.move_rep = t->move_rep ? sample_move_rep : NULL;
         s.move_nt = t->move_nt ? sample_move_nt : NULL;
@@ -321,7 +359,7 @@ static const char *class_name(const vmopt__mem_table *t, int set, const char *wh
                               size_t len)
 {
     if (strcmp(what, "inline") == 0)
-        snprintf(buf, len, "inline, %s", t->inline_name);
+        snprintf(buf, len, "inline, %s", vmopt__mem_entry_for(t->entry)->how);
     else if (strcmp(what, "loop") == 0)
         snprintf(buf, len, t->inline_max ? "%s loop" : "%s", t->vec_name);
     else if (strcmp(what, "rep") == 0)

@@ -35,9 +35,11 @@ typedef enum {
  * for VMOPT__T_ENUM, else NULL. */
 #define VMOPT__FIELDS(XX)                                                                          \
     XX(MEMCPY_SIMD, memcpy, simd, ENUM, 0, 0, 4, "auto", simd_names,                               \
-       "vector width of the copy and set loops")                                                   \
-    XX(MEMCPY_INLINE_MAX, memcpy, inline_max, SIZE, VMOPT__F_POW2, 16, 128, "auto", NULL,          \
-       "largest copy done inside the exported function, with no indirect call")                   \
+       "vector width of the exported functions, which copy and set small sizes themselves")       \
+    XX(MEMCPY_LOOP, memcpy, loop, ENUM, 0, 0, 4, "auto", simd_names,                               \
+       "vector width of the copy and set loops past inline_max")                                   \
+    XX(MEMCPY_INLINE_MAX, memcpy, inline_max, SIZE, VMOPT__F_POW2, 16, 512, "auto", NULL,          \
+       "largest copy done inside the exported function, with no loop and no call")                \
     XX(MEMCPY_REP_MOVSB_MIN, memcpy, rep_movsb_min, SIZE, 0, 0, UINT64_C(1) << 40, "auto", NULL,   \
        "smallest copy done with rep movsb (0: never)")                                             \
     XX(MEMCPY_NONTEMPORAL_MIN, memcpy, nontemporal_min, SIZE, 0, 0, UINT64_C(1) << 40, "auto",     \

@@ -11,7 +11,9 @@
 
 #include "lib/internal.h"
 #include "lib/machine.h"
+#include "lib/mem/registry.h"
 #include "lib/plan.h"
+#include "dispatch/dispatch.h"
 
 typedef struct {
     struct vmopt_plan *plan;
@@ -45,50 +47,38 @@ static int is_x86(const struct vmopt_machine *m)
     return strcmp(m->arch, "x86_64") == 0;
 }
 
-/* The widest loop this machine runs, and why. */
-static int best_simd(const struct vmopt_machine *m, char *why, size_t len)
+/* The widest variant this machine runs, and why: the kernel registry's
+ * answer (lib/mem/registry.c), so the plan never names a width the
+ * dispatcher would not install. */
+static const vmopt__mem_variant *best_simd(const struct vmopt_machine *m, char *why, size_t len)
 {
-    static const struct {
-        int simd;
-        uint32_t need;
-        const char *names;
-    } ladder[] = {
-        {VMOPT__SIMD_AVX512,
-         (1u << VMOPT__FEAT_AVX512F) | (1u << VMOPT__FEAT_AVX512BW) | (1u << VMOPT__FEAT_AVX512VL),
-         "avx512f+bw+vl"},
-        {VMOPT__SIMD_AVX2, 1u << VMOPT__FEAT_AVX2, "avx2"},
-        {VMOPT__SIMD_SSE2, 1u << VMOPT__FEAT_SSE2, "sse2"},
-        {VMOPT__SIMD_NEON, 1u << VMOPT__FEAT_ASIMD, "asimd"},
-    };
-    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(ladder); i++) {
-        if ((m->features & ladder[i].need) == ladder[i].need) {
-            int first = __builtin_ctz(ladder[i].need);
-            snprintf(why, len, "%s (%s)", ladder[i].names,
-                     vmopt__source_name((vmopt__source)m->feature_src[first]));
-            return ladder[i].simd;
-        }
-    }
-    snprintf(why, len, "no vector ISA known");
-    return VMOPT__SIMD_GENERIC;
+    const vmopt__mem_variant *v = vmopt__mem_widest(m);
+    if (v->requires)
+        snprintf(why, len, "%s (%s)", v->requires_text,
+                 vmopt__source_name((vmopt__source)m->feature_src[__builtin_ctz(v->requires)]));
+    else
+        snprintf(why, len, "no vector kernels for %s", m->arch[0] ? m->arch : "this architecture");
+    return v;
 }
 
 static int simd_supported(const struct vmopt_machine *m, int simd)
 {
-    char why[64];
-    int best = best_simd(m, why, sizeof why);
-    if (simd == VMOPT__SIMD_GENERIC)
-        return 1;
-    if (simd == VMOPT__SIMD_NEON || best == VMOPT__SIMD_NEON)
-        return simd == best;
-    return simd <= best;
+    const vmopt__mem_variant *v = vmopt__mem_by_simd(m, simd);
+    return v && vmopt__mem_usable(v, m);
 }
 
-static void resolve_simd(ctx *c)
+static const char *simd_name(uint64_t simd)
 {
-    const vmopt__setting *s = &c->p->s[VMOPT__K_MEMCPY_SIMD];
+    return vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd];
+}
+
+/* simd and loop: an override (VMOPT_SIMD) or an explicit value the machine
+ * can run, else the automatic choice. */
+static void resolve_width(ctx *c, vmopt__key k)
+{
+    const vmopt__setting *s = &c->p->s[k];
     char why[64];
-    int best = best_simd(c->m, why, sizeof why);
-    const char *const *names = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names;
+    const vmopt__mem_variant *best = best_simd(c->m, why, sizeof why);
     int want = -1;
     const char *from = NULL;
 
@@ -99,13 +89,33 @@ static void resolve_simd(ctx *c)
         want = (int)s->value;
         from = s->from;
     }
-    if (want < 0)
-        set(c, VMOPT__K_MEMCPY_SIMD, (uint64_t)best, "%s -> widest loop %s", why, names[best]);
-    else if (simd_supported(c->m, want))
-        set(c, VMOPT__K_MEMCPY_SIMD, (uint64_t)want, "set by %s", from);
+    c->plan->is_auto[k] = want < 0;
+    if (want >= 0 && simd_supported(c->m, want)) {
+        set(c, k, (uint64_t)want, "set by %s", from);
+        return;
+    }
+    if (want >= 0) {
+        set(c, k, (uint64_t)best->simd, "%s asks %s but this CPU lacks it; %s -> %s", from, simd_name((uint64_t)want),
+            why, best->name);
+        return;
+    }
+    if (k == VMOPT__K_MEMCPY_SIMD) {
+        set(c, k, (uint64_t)best->simd, "%s -> widest registers %s", why, best->name);
+        return;
+    }
+    /* The loop: 32-byte vectors where the entry is wider.  On Zen 4 (AMD
+     * family 25 model 17, bench-mem) the 32-byte loop matches the 64-byte one
+     * aligned at 1-64 KiB and beats it misaligned by 1.2x at 4-16 KiB (83 vs
+     * 65 GiB/s at 4 KiB); on Intel before Sapphire Rapids glibc keeps
+     * 512-bit registers out of memcpy altogether (Prefer_No_AVX512).  A
+     * machine where the wide loop wins shows it at `measure`. */
+    uint64_t entry = c->plan->v[VMOPT__K_MEMCPY_SIMD];
+    if (entry > VMOPT__SIMD_AVX2 && entry != VMOPT__SIMD_NEON && simd_supported(c->m, VMOPT__SIMD_AVX2))
+        set(c, k, VMOPT__SIMD_AVX2, "entry %s: 32-byte loops (the 64-byte loop splits its loads on Zen 4; "
+                                    "measure compares them) -> avx2",
+            simd_name(entry));
     else
-        set(c, VMOPT__K_MEMCPY_SIMD, (uint64_t)best, "%s asks %s but this CPU lacks it; %s -> %s", from,
-            names[want], why, names[best]);
+        set(c, k, entry, "the entry's width -> %s", simd_name(entry));
 }
 
 static unsigned vector_bytes(int simd)
@@ -123,14 +133,24 @@ static unsigned vector_bytes(int simd)
     }
 }
 
+/* The entry's vectors: 16 bytes for the generic entry, which uses the
+ * 16-byte vectors every architecture has. */
+static unsigned entry_bytes(uint64_t simd)
+{
+    unsigned b = vector_bytes((int)simd);
+    return b < 16 ? 16 : b;
+}
+
 static void auto_inline_max(ctx *c)
 {
-    /* The exported functions copy with 16-byte vectors (the baseline every
-     * CPU of the architecture has), at most eight loads then eight stores:
-     * no loop and no indirect call up to 128 B, where glibc's AVX-512 entry
-     * also still copies without a loop. */
-    set(c, VMOPT__K_MEMCPY_INLINE_MAX, 128,
-        "16-byte vectors in the exported function, 8 overlapping loads and stores -> 128 B");
+    /* Eight of the entry's vectors loaded, then stored: no loop and no
+     * call, as glibc's entries do on every CPU they run on.  measure times
+     * four against eight where the machine's loop may already lead. */
+    uint64_t simd = c->plan->v[VMOPT__K_MEMCPY_SIMD];
+    unsigned w = entry_bytes(simd);
+    set(c, VMOPT__K_MEMCPY_INLINE_MAX, (uint64_t)VMOPT__INLINE_VECTORS * w,
+        "%u-byte vectors in the %s entry, 8 overlapping loads and stores -> %u B", w, simd_name(simd),
+        VMOPT__INLINE_VECTORS * w);
 }
 
 static void auto_rep_min(ctx *c, vmopt__key k, const char *insn)
@@ -146,11 +166,15 @@ static void auto_rep_min(ctx *c, vmopt__key k, const char *insn)
         set(c, k, 0, "no erms: %s is slower than a vector loop at every size -> never", insn);
         return;
     }
-    int simd = (int)c->plan->v[VMOPT__K_MEMCPY_SIMD];
+    int simd = (int)c->plan->v[VMOPT__K_MEMCPY_LOOP];
     if (simd >= VMOPT__SIMD_AVX2 && k == VMOPT__K_MEMCPY_REP_MOVSB_MIN) {
-        /* bench-mem on Zen 5: the 64-byte loop beats glibc's rep movsb 1.2-1.3x
-         * at 4-8 KiB, matches it aligned from 1 to 16 MiB and beats it
-         * misaligned (8 MiB: 36 vs 29 GiB/s); past that, streaming wins. */
+        /* bench-mem on Zen 5 (AMD family 26): the 64-byte loop beats glibc's
+         * rep movsb 1.2-1.3x at 4-8 KiB, matches it aligned from 1 to 16 MiB
+         * and beats it misaligned (8 MiB: 36 vs 29 GiB/s).  On Zen 4 (family
+         * 25 model 17) the 32-byte loop beats rep movsb at 1-64 KiB (4 KiB:
+         * 106 vs 91 GiB/s, misaligned 83 vs 64).  glibc itself stopped using
+         * rep movsb on Zen 3 and later for the same reason (BZ 30994).
+         * Intel with FSRM may differ: measure decides there. */
         set(c, k, 0, "erms, but the %s loop matches or beats rep movsb at every size below "
                      "the streaming threshold -> never",
             vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd]);
@@ -357,7 +381,8 @@ static void resolve_auto(ctx *c, vmopt__key k)
 {
     switch (k) {
     case VMOPT__K_MEMCPY_SIMD:
-        break; /* resolve_simd() handles explicit and auto alike */
+    case VMOPT__K_MEMCPY_LOOP:
+        break; /* resolve_width() handles explicit and auto alike */
     case VMOPT__K_MEMCPY_INLINE_MAX:
         auto_inline_max(c);
         break;
@@ -416,7 +441,7 @@ static void resolve_auto(ctx *c, vmopt__key k)
 
 /* Keys resolved in this order: each may read those before it. */
 static const vmopt__key order[VMOPT__K_COUNT] = {
-    VMOPT__K_MEMCPY_SIMD,      VMOPT__K_MEMCPY_INLINE_MAX, VMOPT__K_MEMCPY_REP_MOVSB_MIN,
+    VMOPT__K_MEMCPY_SIMD,      VMOPT__K_MEMCPY_LOOP,       VMOPT__K_MEMCPY_INLINE_MAX, VMOPT__K_MEMCPY_REP_MOVSB_MIN,
     VMOPT__K_MEMCPY_NONTEMPORAL_MIN, VMOPT__K_MEMCPY_REP_STOSB_MIN, VMOPT__K_TLB_STRATEGY,
     VMOPT__K_TLB_REHASH,       VMOPT__K_TLB_HASH,         VMOPT__K_TLB_WAYS,          VMOPT__K_TLB_MAX_ENTRIES,
     VMOPT__K_TLB_MIN_ENTRIES,  VMOPT__K_TLB_ENTRIES,       VMOPT__K_TLB_VICTIM,
@@ -443,9 +468,8 @@ int vmopt__plan_resolve(struct vmopt_plan *plan, const struct vmopt_machine *m,
         const vmopt__setting *s = &p->s[k];
         const vmopt__field *f = &vmopt__fields[k];
 
-        if (k == VMOPT__K_MEMCPY_SIMD) {
-            resolve_simd(&c);
-            plan->is_auto[k] = !(s->set && !s->is_auto) && !(ov && ov->simd >= 0);
+        if (k == VMOPT__K_MEMCPY_SIMD || k == VMOPT__K_MEMCPY_LOOP) {
+            resolve_width(&c, k);
             continue;
         }
         if (s->set && !s->is_auto) {

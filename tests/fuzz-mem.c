@@ -1,5 +1,7 @@
-/* libFuzzer target: every kernel variant this CPU supports against the
- * generic oracle, on sizes, alignments and overlaps the fuzzer picks.  The
+/* libFuzzer target: every kernel variant this CPU supports, and every entry
+ * (the exported functions' bodies, dispatch/entry.h) on tables of each loop
+ * with low rep and streaming thresholds, against the generic oracle, on
+ * sizes, alignments and overlaps the fuzzer picks.  The
  * buffers are allocated at their exact size, so under AddressSanitizer a
  * kernel that reads or writes one byte outside them is reported.
  *
@@ -10,30 +12,85 @@
 #include <string.h>
 
 #include "lib/machine.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/entry.h"
 #include "lib/mem/mem.h"
+#include "lib/mem/registry.h"
 #include "vmopt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REGION (64u << 10)
 
-static const vmopt__mem_kernels *usable[8];
-static size_t nusable;
+typedef struct {
+    vmopt__move_fn move, move_nt;
+    vmopt__set_fn set, set_nt;
+    const vmopt__mem_entry *entry; /* NULL: the kernels above, called directly */
+    vmopt__mem_table table;
+} target;
+
+static target targets[32];
+static size_t ntargets;
 
 static void init(void)
 {
     vmopt_machine *m;
     if (vmopt_machine_probe(&m, VMOPT_PROBE_ISA) < 0)
         abort();
-    for (const vmopt__mem_kernels *const *k = vmopt__mem_variants; *k; k++) {
-        int ok = 1;
-        for (int f = 0; f < VMOPT__FEAT_COUNT; f++)
-            if (((*k)->requires & (1u << f)) && !vmopt__has(m, (vmopt__feature)f))
-                ok = 0;
-        if (ok)
-            usable[nusable++] = *k;
+    for (unsigned i = 0; i < vmopt__mem_registry_len; i++) {
+        const vmopt__mem_variant *v = &vmopt__mem_registry[i];
+        if (v->impl && vmopt__mem_usable(v, m))
+            targets[ntargets++] = (target){v->impl->move, v->impl->move_nt, v->impl->set, v->impl->set_nt, NULL, {0}};
+    }
+    /* Each entry on a table of each vector loop: rep from 3000 B, streaming
+     * from 70000 B, so that a fuzzed size reaches every class. */
+    const vmopt__mem_variant *rep = vmopt__mem_string(m);
+    for (unsigned e = 0; e < vmopt__mem_entries_len; e++) {
+        const vmopt__mem_entry *en = &vmopt__mem_entries[e];
+        const vmopt__mem_variant *ev = vmopt__mem_by_simd(m, en->simd);
+        if (!ev || !vmopt__mem_usable(ev, m))
+            continue;
+        for (unsigned i = 0; i < vmopt__mem_registry_len; i++) {
+            const vmopt__mem_variant *v = &vmopt__mem_registry[i];
+            if (!v->impl || v->kind != VMOPT__MEM_VECTOR || !vmopt__mem_usable(v, m))
+                continue;
+            target t = {0};
+            t.entry = en;
+            t.table = vmopt__mem_baseline;
+            t.table.entry = en->simd;
+            t.table.inline_max = VMOPT__INLINE_VECTORS * en->vec_bytes;
+            t.table.move = t.table.move_rep = t.table.move_nt = v->impl->move;
+            t.table.set = t.table.set_rep = t.table.set_nt = v->impl->set;
+            if (rep && vmopt__mem_usable(rep, m)) {
+                t.table.rep_movsb_min = 3000;
+                t.table.rep_stosb_min = 2000;
+                t.table.move_rep = rep->impl->move;
+                t.table.set_rep = rep->impl->set;
+            }
+            if (v->impl->move_nt) {
+                t.table.nontemporal_min = 70000;
+                t.table.move_nt = v->impl->move_nt;
+                t.table.set_nt = v->impl->set_nt;
+            }
+            vmopt__mem_table_finish(&t.table);
+            targets[ntargets++] = t;
+        }
     }
     vmopt_machine_free(m);
+}
+
+static void *do_move(const target *t, int nt, void *d, const void *s, size_t n)
+{
+    if (t->entry)
+        return t->entry->move_with(d, s, n, &t->table);
+    return (nt ? t->move_nt : t->move)(d, s, n);
+}
+
+static void *do_set(const target *t, int nt, void *d, int c, size_t n)
+{
+    if (t->entry)
+        return t->entry->set_with(d, c, n, &t->table);
+    return (nt ? t->set_nt : t->set)(d, c, n);
 }
 
 static uint32_t take(const uint8_t **p, size_t *left, unsigned bytes)
@@ -54,7 +111,7 @@ static void fill(uint8_t *b, size_t n, uint32_t seed)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!nusable)
+    if (!ntargets)
         init();
     const uint8_t *p = data;
     size_t left = size;
@@ -83,20 +140,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vmopt__mem_generic.move(want_a + doff, want_a + soff, n);
     else
         vmopt__mem_generic.set(want_a + doff, c, n);
-    for (size_t i = 0; i < nusable; i++) {
-        const vmopt__mem_kernels *k = usable[i];
+    for (size_t i = 0; i < ntargets; i++) {
+        const target *k = &targets[i];
         for (int nt = 0; nt < 2; nt++) {
-            if (nt && !k->move_nt)
+            if (nt && (k->entry || !k->move_nt))
                 continue;
             memcpy(got_a, start_a, REGION);
             memcpy(got_b, start_b, REGION);
             void *r, *expect = (op == 0 ? got_b : got_a) + doff;
             if (op == 0)
-                r = (nt ? k->move_nt : k->move)(got_b + doff, got_a + soff, n);
+                r = do_move(k, nt, got_b + doff, got_a + soff, n);
             else if (op == 1)
-                r = (nt ? k->move_nt : k->move)(got_a + doff, got_a + soff, n);
+                r = do_move(k, nt, got_a + doff, got_a + soff, n);
             else
-                r = (nt ? k->set_nt : k->set)(got_a + doff, c, n);
+                r = do_set(k, nt, got_a + doff, c, n);
             if (r != expect || memcmp(want_a, got_a, REGION) != 0 || memcmp(want_b, got_b, REGION) != 0)
                 abort(); /* the kernel disagrees with the oracle: a finding */
         }

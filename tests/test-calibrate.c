@@ -63,7 +63,8 @@ static void test_measure(void **state)
     assert_true(s.calls >= 6 && !s.backwards && s.last == 1.0);
     assert_string_equal(s.what, "done");
     in_range(&plan);
-    static const vmopt__key measured[] = {VMOPT__K_MEMCPY_SIMD, VMOPT__K_TLB_STRATEGY, VMOPT__K_POOL_MAGAZINE};
+    static const vmopt__key measured[] = {VMOPT__K_MEMCPY_LOOP, VMOPT__K_MEMCPY_INLINE_MAX, VMOPT__K_TLB_STRATEGY,
+                                          VMOPT__K_POOL_MAGAZINE};
     for (size_t i = 0; i < sizeof measured / sizeof measured[0]; i++)
         assert_contains(plan.reason[measured[i]], "measured");
     if (vmopt__has(m, VMOPT__FEAT_ERMS)) {
@@ -190,7 +191,7 @@ static void test_autotune_levels(void **state)
         p = vmopt_current_plan();
         assert_contains(p->origin, "saved");
         assert_contains(p->origin, "(measure,");
-        assert_contains(p->reason[VMOPT__K_MEMCPY_SIMD], "measured");
+        assert_contains(p->reason[VMOPT__K_MEMCPY_LOOP], "measured");
         vmopt_plan_free(p);
     }
     unsetenv("VMOPT_CACHE_DIR");

@@ -92,7 +92,7 @@ VMOPT_CACHE_DIR="$work/cache" "$vmopt" tune --save > "$work/tune.txt" 2> "$work/
     || fail "tune --save: $(cat "$work/tune.err")"
 grep -q '^vmopt tune: 100% done$' "$work/tune.err" && ! grep -q "$(printf '\r')" "$work/tune.err" \
     && ok "tune reports progress in plain lines off a terminal" || fail "tune progress: $(cat "$work/tune.err")"
-grep -q '^simd .*# auto: measured at ' "$work/tune.txt" && grep -q '^magazine .*# auto: measured' "$work/tune.txt" \
+grep -q '^loop .*# auto: measured at ' "$work/tune.txt" && grep -q '^magazine .*# auto: measured' "$work/tune.txt" \
     && grep -q 'calibrated (measure)' "$work/tune.txt" \
     && ok "tune shows the measured figures in the reasons" || fail "tune output: $(head -25 "$work/tune.txt")"
 [ -f "$work/cache/default.plan" ] && grep -q '^level: measure$' "$work/cache/default.plan" \

@@ -7,6 +7,8 @@
 #include <pthread.h>
 
 #include "dispatch/dispatch.h"
+#include "dispatch/entry.h"
+#include "lib/mem/registry.h"
 #include "lib/plan.h"
 #include "lib/options.h"
 #include "profiles/profile.h"
@@ -56,36 +58,77 @@ static struct vmopt_plan *plan_for(vmopt_machine *m)
     return plan;
 }
 
-static void test_every_kernel_every_path(void **state)
+/* Every entry (the exported functions' body for a width) at every inline
+ * limit it honours, and every loop behind the widest entry, with the
+ * thresholds low enough that the rep and streaming paths run in the sweep.
+ * Each table is published, so vmopt_memmove goes through the entry as a
+ * program's memcpy does. */
+static void check_table(struct vmopt_plan *plan, vmopt_machine *host, int entry, int loop, size_t inl)
+{
+    vmopt__mem_table t;
+    plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)entry;
+    plan->v[VMOPT__K_MEMCPY_LOOP] = (uint64_t)loop;
+    plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = inl;
+    plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN] = 3000;
+    plan->v[VMOPT__K_MEMCPY_REP_STOSB_MIN] = 2000;
+    plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN] = 70000;
+    vmopt__mem_table_from_plan(&t, plan, host);
+    assert_int_equal(t.entry, entry);
+    assert_string_equal(t.vec_name, vmopt__fields[VMOPT__K_MEMCPY_LOOP].names[loop]);
+    assert_int_equal(t.inline_max, inl);
+    assert_ptr_not_equal(vmopt__mem_publish(&t), NULL);
+    assert_int_equal(atomic_load(&vmopt__mem_entry_live), entry);
+    const size_t thresholds[] = {3000, 2000, 70000, inl, 2 * inl, 0};
+    sweep(thresholds);
+}
+
+static void test_every_entry_every_path(void **state)
 {
     vmopt_machine *host;
     assert_int_equal(vmopt_machine_probe(&host, VMOPT_PROBE_ISA), 0);
     struct vmopt_plan *plan = plan_for(host);
-    static const int widths[] = {VMOPT__SIMD_GENERIC, VMOPT__SIMD_SSE2, VMOPT__SIMD_AVX2,
-                                 VMOPT__SIMD_AVX512};
-    int tested = 0;
+    int entries = 0, loops = 0;
 
-    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
-        for (size_t inl = 16; inl <= VMOPT__INLINE_LIMIT; inl *= 2) {
-            vmopt__mem_table t;
-            plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)widths[w];
-            plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = inl;
-            plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN] = 3000;
-            plan->v[VMOPT__K_MEMCPY_REP_STOSB_MIN] = 2000;
-            plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN] = 70000;
-            vmopt__mem_table_from_plan(&t, plan, host);
-            if (strcmp(t.vec_name, vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[widths[w]]) != 0)
-                continue; /* this CPU lacks it: the table fell back, tested on its own */
-            assert_ptr_not_equal(vmopt__mem_publish(&t), NULL);
-            assert_int_equal(atomic_load(&vmopt__mem_live)->inline_max, inl);
-            const size_t thresholds[] = {3000, 2000, 70000, 0};
-            sweep(thresholds);
-            tested++;
+    for (unsigned e = 0; e < vmopt__mem_entries_len; e++) {
+        const vmopt__mem_entry *en = &vmopt__mem_entries[e];
+        const vmopt__mem_variant *v = vmopt__mem_by_simd(host, en->simd);
+        if (!v || !vmopt__mem_usable(v, host))
+            continue; /* this CPU lacks it: test-mem-<variant> says so */
+        for (size_t inl = 2 * en->vec_bytes; inl <= VMOPT__INLINE_VECTORS * en->vec_bytes; inl *= 2)
+            check_table(plan, host, en->simd, en->simd, inl);
+        entries++;
+    }
+    const vmopt__mem_variant *widest = vmopt__mem_widest(host);
+    for (unsigned i = 0; i < vmopt__mem_registry_len; i++) {
+        const vmopt__mem_variant *v = &vmopt__mem_registry[i];
+        if (v->impl && v->kind == VMOPT__MEM_VECTOR && vmopt__mem_usable(v, host)) {
+            check_table(plan, host, widest->simd, v->simd, 4 * vmopt__mem_entry_for(widest->simd)->vec_bytes);
+            loops++;
         }
     }
-    assert_true(tested >= 4); /* generic and sse2 exist on every x86-64 */
+#ifdef __x86_64__
+    assert_true(entries >= 1 && loops >= 2); /* sse2 and generic exist on every x86-64 */
+#endif
     free(plan);
     vmopt_machine_free(host);
+}
+
+/* The entry is the plan's width, and VMOPT_SIMD forces it: the dump never
+ * names an entry that is not the one running. */
+static void test_entry_follows_plan(void **state)
+{
+    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2,avx,avx2");
+    struct vmopt_plan *plan = plan_for(m);
+    vmopt__mem_table t;
+    vmopt__mem_table_from_plan(&t, plan, m);
+    assert_int_equal(plan->v[VMOPT__K_MEMCPY_SIMD], VMOPT__SIMD_AVX2);
+    assert_int_equal(t.entry, VMOPT__SIMD_AVX2);
+    assert_int_equal(t.inline_max, 256); /* 8 of its 32-byte vectors */
+    plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = 16; /* below what the entry copies unasked */
+    vmopt__mem_table_from_plan(&t, plan, m);
+    assert_int_equal(t.inline_max, 64);
+    free(plan);
+    vmopt_machine_free(m);
 }
 
 static void test_table_never_exceeds_machine(void **state)
@@ -130,9 +173,10 @@ static void test_autotune_installs_plan(void **state)
 {
     assert_int_equal(vmopt_autotune(NULL), 0);
     vmopt_plan *plan = vmopt_current_plan();
-    const char *simd = plan_text(plan, "memcpy.simd", NULL);
     const vmopt__mem_table *live = atomic_load(&vmopt__mem_live);
-    assert_string_equal(live->vec_name, simd);
+    assert_string_equal(live->vec_name, plan_text(plan, "memcpy.loop", NULL));
+    assert_string_equal(vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[live->entry], plan_text(plan, "memcpy.simd", NULL));
+    assert_int_equal(atomic_load(&vmopt__mem_entry_live), live->entry);
     assert_int_equal(live->inline_max, plan_value(plan, "memcpy.inline_max"));
     vmopt_plan_free(plan);
 
@@ -140,6 +184,8 @@ static void test_autotune_installs_plan(void **state)
     vmopt__options_reset();
     assert_int_equal(vmopt_autotune(NULL), 0);
     assert_string_equal(atomic_load(&vmopt__mem_live)->vec_name, "sse2");
+    assert_int_equal(atomic_load(&vmopt__mem_live)->entry, VMOPT__SIMD_SSE2);
+    assert_int_equal(atomic_load(&vmopt__mem_entry_live), VMOPT__SIMD_SSE2);
     unsetenv("VMOPT_SIMD");
     vmopt__options_reset();
 }
@@ -207,6 +253,7 @@ static void test_swap_while_copying(void **state)
     vmopt__mem_table t[3];
     for (int i = 0; i < 3; i++) {
         plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)(i + 1);
+        plan->v[VMOPT__K_MEMCPY_LOOP] = (uint64_t)(3 - i);
         plan->v[VMOPT__K_MEMCPY_REP_MOVSB_MIN] = 1000u << i;
         plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN] = 30000u << i;
         vmopt__mem_table_from_plan(&t[i], plan, host);
@@ -232,7 +279,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_baseline_before_tuning),
         cmocka_unit_test(test_entry_points),
-        cmocka_unit_test(test_every_kernel_every_path),
+        cmocka_unit_test(test_every_entry_every_path),
+        cmocka_unit_test(test_entry_follows_plan),
         cmocka_unit_test(test_table_never_exceeds_machine),
         cmocka_unit_test(test_publish_reuses_tables),
         cmocka_unit_test(test_autotune_installs_plan),

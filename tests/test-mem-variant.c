@@ -3,6 +3,7 @@
  * the dispatcher would pick it here.  A variant this CPU lacks is skipped
  * (exit 77), never passed. */
 #include "lib/mem/mem.h"
+#include "lib/mem/registry.h"
 #include "tests/memcheck.h"
 #include "tests/testutil.h"
 
@@ -11,28 +12,29 @@
 #endif
 
 static const vmopt__mem_kernels *k;
+static const char *name;
 
 static void test_move(void **state)
 {
-    memcheck_fns f = {k->name, k->move, k->set, 1};
+    memcheck_fns f = {name, k->move, k->set, 1};
     assert_int_equal(memcheck_copy(&f, NULL), 0);
 }
 
 static void test_move_overlap(void **state)
 {
-    memcheck_fns f = {k->name, k->move, k->set, 1};
+    memcheck_fns f = {name, k->move, k->set, 1};
     assert_int_equal(memcheck_overlap(&f), 0);
 }
 
 static void test_set(void **state)
 {
-    memcheck_fns f = {k->name, k->move, k->set, 1};
+    memcheck_fns f = {name, k->move, k->set, 1};
     assert_int_equal(memcheck_set(&f, NULL), 0);
 }
 
 static void test_guard_pages(void **state)
 {
-    memcheck_fns f = {k->name, k->move, k->set, 1};
+    memcheck_fns f = {name, k->move, k->set, 1};
     assert_int_equal(memcheck_guard(&f), 0);
 }
 
@@ -43,9 +45,9 @@ static void test_nontemporal(void **state)
         assert_null(k->set_nt);
         skip();
     }
-    char name[64];
-    snprintf(name, sizeof name, "%s non-temporal", k->name);
-    memcheck_fns f = {name, k->move_nt, k->set_nt, 1};
+    char nt_name[64];
+    snprintf(nt_name, sizeof nt_name, "%s non-temporal", name);
+    memcheck_fns f = {nt_name, k->move_nt, k->set_nt, 1};
     assert_int_equal(memcheck_copy(&f, NULL), 0);
     assert_int_equal(memcheck_set(&f, NULL), 0);
     assert_int_equal(memcheck_overlap(&f), 0);
@@ -54,22 +56,21 @@ static void test_nontemporal(void **state)
 
 int main(void)
 {
-    for (const vmopt__mem_kernels *const *v = vmopt__mem_variants; *v; v++)
-        if (strcmp((*v)->name, VARIANT) == 0)
-            k = *v;
-    if (!k) {
+    const vmopt__mem_variant *v = vmopt__mem_by_name(VARIANT);
+    if (!v) {
         printf("variant %s is not built for this architecture\n", VARIANT);
         return 77;
     }
+    k = v->impl;
+    name = v->name;
     vmopt_machine *m;
     if (vmopt_machine_probe(&m, VMOPT_PROBE_ISA) < 0)
         return 1;
-    for (int f = 0; f < VMOPT__FEAT_COUNT; f++)
-        if ((k->requires & (1u << f)) && !vmopt__has(m, (vmopt__feature)f)) {
-            printf("this CPU lacks %s: variant %s skipped\n", vmopt_feature_name(f), VARIANT);
-            vmopt_machine_free(m);
-            return 77;
-        }
+    if (!vmopt__mem_usable(v, m)) {
+        printf("this CPU lacks %s: variant %s skipped\n", v->requires_text, VARIANT);
+        vmopt_machine_free(m);
+        return 77;
+    }
     vmopt_machine_free(m);
 
     const struct CMUnitTest tests[] = {

@@ -23,9 +23,13 @@ LD_PRELOAD="$lib" "$stress" check-interposed > "$work/out" 2>&1 \
 LD_PRELOAD="$lib" "$stress" check-early > "$work/out" 2>&1 \
     && ok "$(cat "$work/out")" || no "$(cat "$work/out")"
 LD_PRELOAD="$lib" VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
+# The plan's entry width and loop are the ones the [dispatch] section says run.
 simd=$(sed -n 's/^simd *= \([a-z0-9]*\).*/\1/p' "$work/dump")
-grep -q "^memcpy *= inline, 16-byte vectors up to 128 B; $simd loop from 129 B" "$work/dump" \
-    && ok "VMOPT_DUMP shows the live table ($simd)" || no "VMOPT_DUMP: $(tail -3 "$work/dump")"
+loop=$(sed -n 's/^loop *= \([a-z0-9]*\).*/\1/p' "$work/dump")
+case $simd in avx512) regs="64-byte vectors, masked below 64 B" ;; avx2) regs="32-byte vectors" ;; *) regs="16-byte vectors" ;; esac
+inl=$(sed -n 's/^inline_max *= \([0-9]* B\).*/\1/p' "$work/dump")
+grep -q "^memcpy *= inline, $regs up to $inl; $loop loop from" "$work/dump" \
+    && ok "VMOPT_DUMP shows the live table ($simd entry, $loop loop)" || no "VMOPT_DUMP: $(tail -3 "$work/dump")"
 LD_PRELOAD="$lib" VMOPT_SIMD=sse2 VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
 grep -q "^memcpy *= inline, 16-byte vectors up to 128 B; sse2 loop from 129 B" "$work/dump" \
     && ok "VMOPT_SIMD=sse2 goes live" || no "VMOPT_SIMD=sse2: $(tail -3 "$work/dump")"
@@ -65,7 +69,7 @@ mkdir -p "$work/cache"
 VMOPT_CACHE_DIR="$work/cache" "$top_builddir/tools/vmopt" tune --save > /dev/null 2>&1 \
     || no "vmopt tune --save failed"
 LD_PRELOAD="$lib" VMOPT_CACHE_DIR="$work/cache" VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
-grep -q "saved $work/cache/default.plan (measure" "$work/dump" && grep -q '^simd .*measured' "$work/dump" \
+grep -q "saved $work/cache/default.plan (measure" "$work/dump" && grep -q '^loop .*measured' "$work/dump" \
     && ok "the preload loads the saved plan" || no "preload and saved plan: $(grep '^profile' "$work/dump")"
 
 finish

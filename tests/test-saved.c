@@ -144,7 +144,7 @@ static void test_refused(void **state)
     }
     /* Well-formed, checksum right, but a value the profile could not hold. */
     spit(path, good, n);
-    edit(path, "memcpy.inline_max\t128 B", "memcpy.inline_max\t4 KiB");
+    edit(path, "memcpy.inline_max\t512 B", "memcpy.inline_max\t4 KiB");
     assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
     assert_contains(vmopt_errmsg(), "memcpy.inline_max = 4 KiB: out of range");
     spit(path, good, n);

@@ -11,7 +11,10 @@
 #include <time.h>
 
 #include "lib/internal.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/entry.h"
 #include "lib/mem/mem.h"
+#include "lib/mem/registry.h"
 #include "tuner/calibrate.h"
 
 #define MARGIN 0.95 /* a challenger must take at most 95% of the incumbent's time */
@@ -83,12 +86,11 @@ static double set_rate(const cal *c, vmopt__set_fn fn, size_t n)
     return (double)n * (double)k / best * 1e9 / (1u << 30);
 }
 
+/* The kernels of a registry variant, if this machine runs them. */
 static const vmopt__mem_kernels *variant(const char *name, const struct vmopt_machine *m)
 {
-    for (const vmopt__mem_kernels *const *v = vmopt__mem_variants; *v; v++)
-        if (strcmp((*v)->name, name) == 0 && ((*v)->requires & m->features) == (*v)->requires)
-            return *v;
-    return NULL;
+    const vmopt__mem_variant *v = vmopt__mem_by_name(name);
+    return v && vmopt__mem_usable(v, m) ? v->impl : NULL;
 }
 
 static void fmt_size(uint64_t v, char *buf, size_t len)
@@ -117,64 +119,118 @@ static void fmt_threshold(uint64_t v, char *buf, size_t len)
 
 /* ---- memcpy ------------------------------------------------------------- */
 
-static void calibrate_simd(cal *c)
+/* GiB/s of fn moving n bytes from src + so to dst + doff. */
+static double move_rate_at(const cal *c, vmopt__move_fn fn, size_t n, size_t so, size_t doff)
 {
-    static const char *const names[] = {"sse2", "avx2", "avx512"};
-    static const size_t small_sizes[] = {256, 4096, 65536};
-    static const size_t all_sizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144};
-    const size_t *sizes = c->level >= 2 ? all_sizes : small_sizes;
-    size_t nsizes = c->level >= 2 ? 7 : 3;
-    report(c, "memcpy: vector width");
-    if (!c->plan->is_auto[VMOPT__K_MEMCPY_SIMD])
+    cal shifted = *c;
+    shifted.src += so;
+    shifted.dst += doff;
+    return move_rate(&shifted, fn, n);
+}
+
+/* The loop's width: every vector variant this machine runs, at 1-64 KiB,
+ * aligned and misaligned (the 64-byte loop of a CPU that splits 512-bit
+ * loads loses there).  The score is the sum over sizes of time relative to
+ * the fastest there; the estimate's width stays unless another scores
+ * better by the margin. */
+static void calibrate_loop(cal *c)
+{
+    enum { MAX_V = 4, MAX_S = 8 };
+    static const size_t quick[] = {1024, 4096, 16384, 65536};
+    static const size_t all[] = {512, 1024, 2048, 4096, 8192, 16384, 32768, 65536};
+    const size_t *sizes = c->level >= 2 ? all : quick;
+    size_t nsizes = c->level >= 2 ? 8 : 4, ncols = 2 * nsizes;
+    report(c, "memcpy: loop width");
+    if (!c->plan->is_auto[VMOPT__K_MEMCPY_LOOP])
         return;
-    double rate[3][7] = {{0}};
-    int have[3] = {0}, best = -1;
-    double best_score = 1e300;
-    for (int i = 0; i < 3; i++) {
-        const vmopt__mem_kernels *k = variant(names[i], c->m);
-        if (!k)
-            continue;
-        have[i] = 1;
-        for (size_t s = 0; s < nsizes; s++)
-            rate[i][s] = move_rate(c, k->move, sizes[s]);
+    const vmopt__mem_variant *v[MAX_V];
+    int nv = 0;
+    for (unsigned i = 0; i < vmopt__mem_registry_len && nv < MAX_V; i++) {
+        const vmopt__mem_variant *r = &vmopt__mem_registry[i];
+        if (r->kind == VMOPT__MEM_VECTOR && r->simd != VMOPT__SIMD_GENERIC && r->impl && vmopt__mem_usable(r, c->m))
+            v[nv++] = r;
     }
-    /* The score: the sum over sizes of time relative to the fastest there.
-     * The estimate's width stays unless another scores better by the margin. */
-    double score[3];
-    for (int i = 0; i < 3; i++) {
-        score[i] = 1e300;
-        if (!have[i])
-            continue;
-        score[i] = 0;
-        for (size_t s = 0; s < nsizes; s++) {
+    if (nv < 2)
+        return;
+    double rate[MAX_V][2 * MAX_S], score[MAX_V] = {0};
+    for (size_t s = 0; s < ncols; s++)
+        for (int i = 0; i < nv; i++)
+            rate[i][s] = s < nsizes ? move_rate(c, v[i]->impl->move, sizes[s])
+                                    : move_rate_at(c, v[i]->impl->move, sizes[s - nsizes], 17, 3);
+    int best = 0, estimate = -1;
+    for (int i = 0; i < nv; i++) {
+        for (size_t s = 0; s < ncols; s++) {
             double top = 0;
-            for (int j = 0; j < 3; j++)
-                if (have[j] && rate[j][s] > top)
+            for (int j = 0; j < nv; j++)
+                if (rate[j][s] > top)
                     top = rate[j][s];
             score[i] += top / rate[i][s];
         }
-        if (score[i] < best_score) {
-            best_score = score[i];
+        if (score[i] < score[best])
             best = i;
-        }
+        if ((uint64_t)v[i]->simd == c->plan->v[VMOPT__K_MEMCPY_LOOP])
+            estimate = i;
     }
-    const char *estimated = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[c->plan->v[VMOPT__K_MEMCPY_SIMD]];
-    for (int i = 0; i < 3; i++)
-        if (have[i] && strcmp(names[i], estimated) == 0 && best >= 0 && best_score > score[i] * MARGIN)
-            best = i;
-    char reason[VMOPT__REASON_LEN], *p = reason;
-    size_t mid = nsizes / 2;
-    char at[32];
+    if (estimate >= 0 && score[best] > score[estimate] * MARGIN)
+        best = estimate;
+    char reason[VMOPT__REASON_LEN], at[32];
+    size_t mid = nsizes / 2, used;
     fmt_size(sizes[mid], at, sizeof at);
-    p += snprintf(p, sizeof reason, "measured at %s:", at);
-    for (int i = 2; i >= 0; i--)
-        if (have[i])
-            p += snprintf(p, sizeof reason - (size_t)(p - reason), " %s %.0f", names[i], rate[i][mid]);
-    snprintf(p, sizeof reason - (size_t)(p - reason), " GiB/s; best over %zu sizes -> %s", nsizes,
-             names[best]);
-    int simd = vmopt__name_index(vmopt__fields[VMOPT__K_MEMCPY_SIMD].names, names[best]);
-    c->plan->v[VMOPT__K_MEMCPY_SIMD] = (uint64_t)simd;
-    vmopt__strlcpy(c->plan->reason[VMOPT__K_MEMCPY_SIMD], reason, VMOPT__REASON_LEN);
+    used = (size_t)snprintf(reason, sizeof reason, "measured at %s aligned/misaligned:", at);
+    for (int i = 0; i < nv; i++)
+        used += (size_t)snprintf(reason + used, sizeof reason - used, " %s %.0f/%.0f", v[i]->name, rate[i][mid],
+                                 rate[i][nsizes + mid]);
+    snprintf(reason + used, sizeof reason - used, " GiB/s; best over %zu sizes -> %s", ncols, v[best]->name);
+    c->plan->v[VMOPT__K_MEMCPY_LOOP] = (uint64_t)v[best]->simd;
+    vmopt__strlcpy(c->plan->reason[VMOPT__K_MEMCPY_LOOP], reason, VMOPT__REASON_LEN);
+}
+
+/* ns per copy of n bytes through an entry on table t. */
+static double entry_ns(const cal *c, const vmopt__mem_entry *e, const vmopt__mem_table *t, size_t n)
+{
+    enum { CALLS = 4096 };
+    double best = 1e300;
+    for (int r = 0; r < reps(c); r++) {
+        double t0 = now_ns();
+        for (size_t i = 0; i < CALLS; i++) {
+            e->move_with(c->dst + (i & 7) * 8, c->src + (i & 15) * 4, n - (i & 31), t);
+            __asm__ volatile("" : : : "memory");
+        }
+        double dt = now_ns() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    return best / CALLS;
+}
+
+/* inline_max: eight vectors inline against four and then the loop, on
+ * sizes between the two, through the entry the plan chose. */
+static void calibrate_inline(cal *c)
+{
+    report(c, "memcpy: inline limit");
+    if (!c->plan->is_auto[VMOPT__K_MEMCPY_INLINE_MAX])
+        return;
+    const vmopt__mem_variant *ev = vmopt__mem_by_simd(c->m, (int)c->plan->v[VMOPT__K_MEMCPY_SIMD]);
+    if (!ev || !ev->impl || !vmopt__mem_usable(ev, c->m))
+        return;
+    const vmopt__mem_entry *e = vmopt__mem_entry_for(ev->simd);
+    size_t w = e->vec_bytes, four = 4 * w, eight = VMOPT__INLINE_VECTORS * w;
+    vmopt__mem_table t8, t4;
+    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = eight;
+    vmopt__mem_table_from_plan(&t8, c->plan, c->m);
+    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = four;
+    vmopt__mem_table_from_plan(&t4, c->plan, c->m);
+    double ns8 = 0, ns4 = 0;
+    for (size_t n = four + w; n <= eight; n += w) {
+        ns8 += entry_ns(c, e, &t8, n);
+        ns4 += entry_ns(c, e, &t4, n);
+    }
+    int loop_wins = ns4 < ns8 * MARGIN;
+    size_t v = loop_wins ? four : eight;
+    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = v;
+    snprintf(c->plan->reason[VMOPT__K_MEMCPY_INLINE_MAX], VMOPT__REASON_LEN,
+             "measured over %zu-%zu B: %zu vectors inline %.2f ns, %zu and the %s loop %.2f ns -> %zu B", four + w,
+             eight, eight / w, ns8 / (double)(eight / w - 4), four / w, t4.vec_name, ns4 / (double)(eight / w - 4), v);
 }
 
 /* The smallest size from which the string instruction is faster than the
@@ -184,7 +240,7 @@ static void calibrate_rep(cal *c, int set)
     vmopt__key key = set ? VMOPT__K_MEMCPY_REP_STOSB_MIN : VMOPT__K_MEMCPY_REP_MOVSB_MIN;
     report(c, set ? "memset: rep stosb threshold" : "memcpy: rep movsb threshold");
     const vmopt__mem_kernels *rep = variant("erms", c->m);
-    const char *loop_name = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[c->plan->v[VMOPT__K_MEMCPY_SIMD]];
+    const char *loop_name = vmopt__fields[VMOPT__K_MEMCPY_LOOP].names[c->plan->v[VMOPT__K_MEMCPY_LOOP]];
     const vmopt__mem_kernels *loop = variant(loop_name, c->m);
     if (!c->plan->is_auto[key] || !rep || !loop)
         return;
@@ -218,7 +274,7 @@ static void calibrate_nontemporal(cal *c)
 {
     report(c, "memcpy: streaming threshold");
     int level = vmopt__last_level_cache(c->m);
-    const char *loop_name = vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[c->plan->v[VMOPT__K_MEMCPY_SIMD]];
+    const char *loop_name = vmopt__fields[VMOPT__K_MEMCPY_LOOP].names[c->plan->v[VMOPT__K_MEMCPY_LOOP]];
     const vmopt__mem_kernels *loop = variant(loop_name, c->m);
     if (c->level < 2 || level < 0 || !loop || !loop->move_nt || !c->plan->is_auto[VMOPT__K_MEMCPY_NONTEMPORAL_MIN])
         return;
@@ -490,26 +546,33 @@ int vmopt__calibrate(struct vmopt_plan *plan, const struct vmopt_machine *m, con
     int level = o->level;
     if (level <= 0)
         return 0;
-    cal c = {plan, m, level, o->progress, o->progress_arg, 0, 6, NULL, NULL, (size_t)1 << 20, /* 6 steps, then done */
+    cal c = {plan, m, level, o->progress, o->progress_arg, 0, 7, NULL, NULL, (size_t)1 << 20, /* 7 steps, then done */
              o->tlb_trace, o->tlb_trace_len};
-    c.src = malloc(c.buf);
-    c.dst = malloc(c.buf);
-    if (!c.src || !c.dst) {
-        free(c.src);
-        free(c.dst);
+    /* Source and destination 2 KiB apart modulo 4 KiB, as bench-mem's: at
+     * the same offset every load would wait on the store before it with the
+     * same low 12 bits (4K aliasing), and rep movsb is slow on AMD when the
+     * distance modulo 4 KiB is small (glibc BZ 30994): a calibration on such
+     * buffers measures the buffers, not the kernels. */
+    char *src = malloc(c.buf + 8192), *dst = malloc(c.buf + 8192);
+    if (!src || !dst) {
+        free(src);
+        free(dst);
         return vmopt__fail(-ENOMEM, "calibration: out of memory");
     }
-    memset(c.src, 1, c.buf);
-    memset(c.dst, 2, c.buf);
-    calibrate_simd(&c);
+    c.src = (char *)(((uintptr_t)src + 4095) & ~(uintptr_t)4095);
+    c.dst = (char *)(((uintptr_t)dst + 4095) & ~(uintptr_t)4095) + 2048;
+    memset(c.src, 1, c.buf + 64);
+    memset(c.dst, 2, c.buf + 64);
+    calibrate_loop(&c);
+    calibrate_inline(&c);
     calibrate_rep(&c, 0);
     calibrate_rep(&c, 1);
     calibrate_nontemporal(&c);
     calibrate_tlb(&c);
     calibrate_pool(&c);
     report(&c, "done");
-    free(c.src);
-    free(c.dst);
+    free(src);
+    free(dst);
     char origin[VMOPT__ORIGIN_LEN];
     snprintf(origin, sizeof origin, "%s; calibrated (%s)", plan->origin, vmopt__level_names[level]);
     vmopt__strlcpy(plan->origin, origin, sizeof plan->origin);

@@ -7,6 +7,4 @@
 #define VEC 32
 #define VEC_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), (__m256i)(v))
 #define VEC_TABLE vmopt__mem_avx2
-#define VEC_NAME "avx2"
-#define VEC_REQUIRES (1u << VMOPT__FEAT_AVX2)
 #include "lib/mem/vec-x86.h"

@@ -8,6 +8,4 @@
 #define VEC 64
 #define VEC_STREAM(p, v) _mm512_stream_si512((void *)(p), (__m512i)(v))
 #define VEC_TABLE vmopt__mem_avx512
-#define VEC_NAME "avx512"
-#define VEC_REQUIRES ((1u << VMOPT__FEAT_AVX512F) | (1u << VMOPT__FEAT_AVX512BW))
 #include "lib/mem/vec-x86.h"

@@ -8,7 +8,6 @@
 
 #include <stdint.h>
 
-#include "lib/machine.h"
 #include "lib/mem/mem.h"
 
 static void *erms_move(void *dst, const void *src, size_t n)
@@ -34,8 +33,6 @@ static void *erms_set(void *dst, int c, size_t n)
 }
 
 const vmopt__mem_kernels vmopt__mem_erms = {
-    .name = "erms",
-    .requires = 1u << VMOPT__FEAT_ERMS,
     .move = erms_move,
     .set = erms_set,
 };

@@ -42,16 +42,6 @@ static void *generic_set(void *dst, int c, size_t n)
 }
 
 const vmopt__mem_kernels vmopt__mem_generic = {
-    .name = "generic",
-    .requires = 0,
     .move = generic_move,
     .set = generic_set,
-};
-
-const vmopt__mem_kernels *const vmopt__mem_variants[] = {
-    &vmopt__mem_generic,
-#ifdef __x86_64__
-    &vmopt__mem_sse2, &vmopt__mem_avx2, &vmopt__mem_avx512, &vmopt__mem_erms,
-#endif
-    NULL,
 };

@@ -7,6 +7,4 @@
 #define VEC 16
 #define VEC_STREAM(p, v) _mm_stream_si128((__m128i *)(p), (__m128i)(v))
 #define VEC_TABLE vmopt__mem_sse2
-#define VEC_NAME "sse2"
-#define VEC_REQUIRES (1u << VMOPT__FEAT_SSE2)
 #include "lib/mem/vec-x86.h"

@@ -12,9 +12,9 @@ typedef void *(*vmopt__set_fn)(void *dst, int c, size_t n);
 
 /* Every function handles every size and alignment; every move function
  * handles overlap in both directions, as memmove does, and returns dst. */
+/* What each variant needs and what it is called are the registry's
+ * (lib/mem/registry.h); a kernel file exports its functions only. */
 typedef struct {
-    const char *name;   /* "avx512", "erms", ... */
-    uint32_t requires;  /* 1u << VMOPT__FEAT_*: all of them must be present */
     vmopt__move_fn move;
     vmopt__set_fn set;
     /* Non-temporal stores for data that will not be read again soon; NULL
@@ -31,8 +31,5 @@ extern const vmopt__mem_kernels vmopt__mem_avx2;
 extern const vmopt__mem_kernels vmopt__mem_avx512;
 extern const vmopt__mem_kernels vmopt__mem_erms;
 #endif
-
-/* Every variant built for this architecture, generic first; NULL-terminated. */
-extern const vmopt__mem_kernels *const vmopt__mem_variants[];
 
 #endif

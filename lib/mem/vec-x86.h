@@ -4,8 +4,8 @@
  * width).  The including file defines:
  *   VEC          the vector width in bytes: 16, 32 or 64
  *   VEC_STREAM   VEC_STREAM(p, v): a non-temporal store of v at aligned p
- *   VEC_TABLE    the name of the table to define, VEC_NAME its name
- *   VEC_REQUIRES the features it needs, as 1u << VMOPT__FEAT_* bits
+ *   VEC_TABLE    the name of the table to define (its name and what it
+ *                requires are the registry's, lib/mem/registry.c)
  * Everything here is static; the file exports only its table.
  *
  * The shape follows glibc's: up to 8 vectors with overlapping loads and
@@ -19,19 +19,11 @@
 
 #include <stdint.h>
 
-#include "lib/machine.h"
 #include "lib/mem/mem.h"
 #include "lib/mem/small.h"
 
-#define VEC_T_(w) vmopt__v##w
-#define VEC_T(w) VEC_T_(w)
-#define VEC_U_(w) vmopt__v##w##u
-#define VEC_U(w) VEC_U_(w)
-typedef VEC_T(VEC) vec;
-typedef VEC_U(VEC) vecu;
+#include "lib/mem/vec-block.h"
 
-#define LOAD(p) (*(const vecu *)(p))
-#define STORE(p, v) (*(vecu *)(p) = (v))
 #define STORE_ALIGNED(p, v) (*(vec *)(p) = (v))
 
 /* n <= 2 * VEC. */
@@ -55,32 +47,6 @@ static inline __attribute__((always_inline)) void move_le2(unsigned char *d, con
     }
 #endif
     VMOPT__MOVE2(vecu, d, s, n);
-}
-
-/* 2 * VEC < n <= 8 * VEC: every load before any store. */
-static inline __attribute__((always_inline)) void move_le8(unsigned char *d, const unsigned char *s,
-                                                          size_t n)
-{
-    if (n <= 4 * VEC) {
-        vec a = LOAD(s), b = LOAD(s + VEC), y = LOAD(s + n - 2 * VEC), z = LOAD(s + n - VEC);
-        STORE(d, a);
-        STORE(d + VEC, b);
-        STORE(d + n - 2 * VEC, y);
-        STORE(d + n - VEC, z);
-        return;
-    }
-    const unsigned char *e = s + n - 4 * VEC;
-    vec a0 = LOAD(s), a1 = LOAD(s + VEC), a2 = LOAD(s + 2 * VEC), a3 = LOAD(s + 3 * VEC);
-    vec z0 = LOAD(e), z1 = LOAD(e + VEC), z2 = LOAD(e + 2 * VEC), z3 = LOAD(e + 3 * VEC);
-    unsigned char *f = d + n - 4 * VEC;
-    STORE(d, a0);
-    STORE(d + VEC, a1);
-    STORE(d + 2 * VEC, a2);
-    STORE(d + 3 * VEC, a3);
-    STORE(f, z0);
-    STORE(f + VEC, z1);
-    STORE(f + 2 * VEC, z2);
-    STORE(f + 3 * VEC, z3);
 }
 
 /* Forward, n > 8 * VEC; safe when d <= s or the ranges do not overlap.
@@ -228,14 +194,8 @@ static inline __attribute__((always_inline)) void *vec_set_any(void *dst, int c,
     vec v = (vec){0} + (unsigned char)c;
     if (n <= 2 * VEC) {
         VMOPT__SET2(vecu, d, v, n);
-    } else if (n <= 4 * VEC) {
-        VMOPT__SET2(vecu, d, v, 2 * VEC);
-        VMOPT__SET2(vecu, d + n - 2 * VEC, v, 2 * VEC);
     } else if (n <= 8 * VEC) {
-        VMOPT__SET2(vecu, d, v, 2 * VEC);
-        VMOPT__SET2(vecu, d + 2 * VEC, v, 2 * VEC);
-        VMOPT__SET2(vecu, d + n - 4 * VEC, v, 2 * VEC);
-        VMOPT__SET2(vecu, d + n - 2 * VEC, v, 2 * VEC);
+        set_le8(d, v, n);
     } else {
         set_large(d, v, n, stream);
     }
@@ -253,8 +213,6 @@ static void *vec_set_nt(void *dst, int c, size_t n)
 }
 
 const vmopt__mem_kernels VEC_TABLE = {
-    .name = VEC_NAME,
-    .requires = VEC_REQUIRES,
     .move = vec_move,
     .set = vec_set,
     .move_nt = vec_move_nt,

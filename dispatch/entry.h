@@ -1,0 +1,48 @@
+/* The entries: the bodies of the exported functions (memcpy, vmopt_memcpy,
+ * ...), one per vector width, each built with its own ISA flags.  The
+ * exported function branches once on the width the live table chose
+ * (vmopt__mem_entry_live, one byte, the same for the process's life but
+ * for a retune) and jumps to that body; the baseline body is inline in
+ * body.h, valid on every CPU of the architecture and before any probe. */
+#ifndef VMOPT_DISPATCH_ENTRY_H
+#define VMOPT_DISPATCH_ENTRY_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "dispatch/dispatch.h"
+
+typedef void *(*vmopt__move_with_fn)(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
+typedef void *(*vmopt__set_with_fn)(void *dst, int c, size_t n, const vmopt__mem_table *t);
+
+typedef struct {
+    int simd;           /* VMOPT__SIMD_* of the registers it uses */
+    unsigned vec_bytes; /* it copies up to 2 * vec_bytes before reading the table */
+    const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
+    vmopt__move_fn move; /* on the live table */
+    vmopt__set_fn set;
+    vmopt__move_with_fn move_with; /* on a given table: for calibration and tests */
+    vmopt__set_with_fn set_with;
+} vmopt__mem_entry;
+
+/* The entries built for this architecture, widest first, the baseline last. */
+extern const vmopt__mem_entry vmopt__mem_entries[];
+extern const unsigned vmopt__mem_entries_len;
+/* The entry of a width; the baseline for a width without one. */
+const vmopt__mem_entry *vmopt__mem_entry_for(int simd);
+
+/* The live table's entry width, set with the table by vmopt__mem_publish. */
+extern _Atomic unsigned char vmopt__mem_entry_live;
+
+#ifdef __x86_64__
+void *vmopt__entry_avx512_move(void *dst, const void *src, size_t n);
+void *vmopt__entry_avx512_set(void *dst, int c, size_t n);
+void *vmopt__entry_avx512_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
+void *vmopt__entry_avx512_set_with(void *dst, int c, size_t n, const vmopt__mem_table *t);
+void *vmopt__entry_avx2_move(void *dst, const void *src, size_t n);
+void *vmopt__entry_avx2_set(void *dst, int c, size_t n);
+void *vmopt__entry_avx2_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
+void *vmopt__entry_avx2_set_with(void *dst, int c, size_t n, const vmopt__mem_table *t);
+#endif
+
+#endif
