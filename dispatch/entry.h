@@ -43,6 +43,9 @@ void *vmopt__entry_avx2_move(void *dst, const void *src, size_t n);
 void *vmopt__entry_avx2_set(void *dst, int c, size_t n);
 void *vmopt__entry_avx2_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
 void *vmopt__entry_avx2_set_with(void *dst, int c, size_t n, const vmopt__mem_table *t);
+/* The C bodies the asm front (dispatch/front-x86.S) falls back to. */
+void *vmopt__front_move_c(void *dst, const void *src, size_t n);
+void *vmopt__front_set_c(void *dst, int c, size_t n);
 #endif
 
 #endif

@@ -22,6 +22,7 @@ void *__memset_chk(void *dst, int c, size_t n, size_t dstlen);
 /* glibc's: prints "*** buffer overflow detected ***" and aborts. */
 extern void __chk_fail(void) __attribute__((noreturn));
 
+#ifndef __x86_64__ /* x86-64: dispatch/front-x86.S, assembled with VMOPT_FRONT_PRELOAD */
 INTERPOSE void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     return vmopt__move_body(dst, src, n);
@@ -77,3 +78,4 @@ INTERPOSE void *__memset_chk(void *dst, int c, size_t n, size_t dstlen)
         __chk_fail();
     return vmopt__set_body(dst, c, n);
 }
+#endif

@@ -16,30 +16,37 @@ finish() { echo "$failures failure(s)"; [ "$failures" -eq 0 ]; }
 # needs PROGRAM PACKAGE: skips the whole test (exit 77) when it is missing.
 needs() { command -v "$1" > /dev/null || { echo "$1 not installed (Debian package $2)"; exit 77; }; }
 
-# same NAME CMD...: runs CMD in a fresh directory twice and compares stdout,
-# stderr and exit status.  The preloaded run also writes a dump, which
-# proves the library was loaded in that process.
+# same NAME CMD...: runs CMD in a fresh directory without the preload, then
+# with it once per entry width (the plan's, then VMOPT_SIMD=avx2 and sse2 on
+# x86-64, so that every body of the exported functions runs the program),
+# and compares stdout, stderr and exit status.  Each preloaded run also
+# writes a dump, which proves the library was loaded in that process and
+# names the width that ran.
+entries=""
+[ "$(uname -m)" = x86_64 ] && entries="avx2 sse2"
 same() {
     name=$1; shift
-    for run in plain preload; do
+    for run in plain preload $entries; do
         rm -rf "$work/$run" && mkdir -p "$work/$run" && cd "$work/$run" || return
-        if [ $run = preload ]; then
-            LD_PRELOAD="$lib" VMOPT_DUMP="$work/dump.$name" "$@" > out 2> err
-        else
-            "$@" > out 2> err
-        fi
+        case $run in
+        plain) "$@" > out 2> err ;;
+        preload) LD_PRELOAD="$lib" VMOPT_DUMP="$work/dump.$name.$run" "$@" > out 2> err ;;
+        *) LD_PRELOAD="$lib" VMOPT_SIMD=$run VMOPT_DUMP="$work/dump.$name.$run" "$@" > out 2> err ;;
+        esac
         echo $? > rc
         cd - > /dev/null || return
+        [ $run = plain ] && continue
+        if [ ! -s "$work/dump.$name.$run" ]; then
+            no "$name ($run): the preload did not load (no dump)"
+        elif [ $run != preload ] && ! grep -q "^simd *= $run " "$work/dump.$name.$run"; then
+            no "$name ($run): VMOPT_SIMD=$run did not go live: $(grep '^simd' "$work/dump.$name.$run")"
+        elif cmp -s "$work/plain/out" "$work/$run/out" && cmp -s "$work/plain/err" "$work/$run/err" &&
+            cmp -s "$work/plain/rc" "$work/$run/rc"; then
+            ok "$name ($(sed -n 's/^simd *= \([a-z0-9]*\).*/\1/p' "$work/dump.$name.$run") entry): same output, exit $(cat "$work/plain/rc"), $(wc -c < "$work/plain/out") bytes"
+        else
+            no "$name ($run): output differs under the preload"
+            diff "$work/plain/out" "$work/$run/out" | head -5
+            diff "$work/plain/err" "$work/$run/err" | head -5
+        fi
     done
-    if [ ! -s "$work/dump.$name" ]; then
-        no "$name: the preload did not load (no dump)"
-    elif cmp -s "$work/plain/out" "$work/preload/out" && cmp -s "$work/plain/err" "$work/preload/err" &&
-        cmp -s "$work/plain/rc" "$work/preload/rc"; then
-        ok "$name: same output, exit $(cat "$work/plain/rc"), $(wc -c < "$work/plain/out") bytes"
-    else
-        no "$name: output differs under the preload"
-        diff "$work/plain/out" "$work/preload/out" | head -5
-        diff "$work/plain/err" "$work/preload/err" | head -5
-    fi
 }
-

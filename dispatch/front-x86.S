@@ -1,0 +1,165 @@
+/* The exported memcpy, memmove, mempcpy, memset and their __*_chk forms on
+ * x86-64: one test of the live entry width (vmopt__mem_entry_live), not
+ * taken on an AVX-512 machine, then up to 128 B in EVEX registers 16-31,
+ * which need no vzeroupper on the way out.  Below 32 B one 256-bit masked
+ * load and store: no branch ladder, so a size that changes from call to
+ * call costs no misprediction.  Past 128 B, or off AVX-512, a tail jump to
+ * the C bodies (dispatch/entry-x86.h, dispatch/body.h), which read the
+ * table.
+ *
+ * Why asm: the first instruction after the test must be safe on a CPU
+ * without AVX-512, which C cannot promise once the compiler schedules
+ * code; and C cannot keep to registers 16-31.  Figures (bench-replay,
+ * AMD family 25 model 17): 256-bit masks beat 512-bit ones at 0-31 B
+ * (2.8 vs 3.3 ns), and the jump and vzeroupper of a C front cost 0.3-0.9 ns.
+ *
+ * Assembled twice: with VMOPT_FRONT_PRELOAD the symbols are the C
+ * library's names (libvmopt-preload.so), without it vmopt_memcpy and the
+ * rest (libvmopt).  A masked access whose vector would cross into the next
+ * page takes the C path: fault suppression costs a microcode assist. */
+#include "config.h"
+
+#define ENTRY_AVX512 3 /* VMOPT__SIMD_AVX512 (lib/plan.h) */
+
+#ifdef VMOPT_FRONT_PRELOAD
+#define F_MEMCPY memcpy
+#define F_MEMMOVE memmove
+#define F_MEMPCPY mempcpy
+#define F_MEMSET memset
+#else
+#define F_MEMCPY vmopt_memcpy
+#define F_MEMMOVE vmopt_memmove
+#define F_MEMPCPY vmopt_mempcpy
+#define F_MEMSET vmopt_memset
+#endif
+
+#define FUNC(name)                                                                                 \
+    .globl name;                                                                                   \
+    .type name, @function;                                                                         \
+    .p2align 5;                                                                                    \
+    name:
+/* A second name for the function that follows. */
+#define ALIAS(name)                                                                                \
+    .globl name;                                                                                   \
+    .type name, @function;                                                                         \
+    name:
+
+    .text
+
+#ifdef VMOPT_FRONT_PRELOAD
+FUNC(__memcpy_chk)
+ALIAS(__memmove_chk)
+    cmpq %rdx, %rcx
+    jb 9f
+    jmp F_MEMMOVE
+9:  jmp __chk_fail@PLT
+    .size __memcpy_chk, . - __memcpy_chk
+    .size __memmove_chk, . - __memmove_chk
+
+FUNC(__mempcpy_chk)
+    cmpq %rdx, %rcx
+    jb 9b
+    jmp F_MEMPCPY
+    .size __mempcpy_chk, . - __mempcpy_chk
+
+FUNC(__memset_chk)
+    cmpq %rdx, %rcx
+    jb 9b
+    jmp F_MEMSET
+    .size __memset_chk, . - __memset_chk
+#endif
+
+/* mempcpy: the small paths leave %rax at dst + n; past them the C body
+ * returns dst, and n is added after it. */
+FUNC(F_MEMPCPY)
+#ifdef VMOPT_FRONT_PRELOAD
+ALIAS(__mempcpy)
+#endif
+    leaq (%rdi, %rdx), %rax
+    cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
+    jne 8f
+    cmpq $128, %rdx
+    jbe .Lmove_small
+8:  pushq %rdx
+    call vmopt__front_move_c
+    popq %rdx
+    addq %rdx, %rax
+    ret
+    .size F_MEMPCPY, . - F_MEMPCPY
+#ifdef VMOPT_FRONT_PRELOAD
+    .size __mempcpy, . - __mempcpy
+#endif
+
+FUNC(F_MEMCPY)
+ALIAS(F_MEMMOVE)
+    movq %rdi, %rax
+    cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
+    jne vmopt__front_move_c
+.Lmove_small: /* n <= 128 from mempcpy; %rax holds the return value */
+    cmpq $32, %rdx
+    jae 2f
+    /* Either 32-byte vector across a page end (one bit of the xor)? */
+    leaq 31(%rdi), %rcx
+    leaq 31(%rsi), %r8
+    xorq %rdi, %rcx
+    xorq %rsi, %r8
+    orq %r8, %rcx
+    testl $4096, %ecx
+    jnz 7f
+    movl $-1, %ecx
+    bzhil %edx, %ecx, %ecx
+    kmovd %ecx, %k1
+    vmovdqu8 (%rsi), %ymm16{%k1}{z}
+    vmovdqu8 %ymm16, (%rdi){%k1}
+    ret
+2:  cmpq $64, %rdx
+    ja 3f
+    vmovdqu64 (%rsi), %ymm16
+    vmovdqu64 -32(%rsi, %rdx), %ymm17
+    vmovdqu64 %ymm16, (%rdi)
+    vmovdqu64 %ymm17, -32(%rdi, %rdx)
+    ret
+3:  cmpq $128, %rdx
+    ja vmopt__entry_avx512_move
+    vmovdqu64 (%rsi), %zmm16
+    vmovdqu64 -64(%rsi, %rdx), %zmm17
+    vmovdqu64 %zmm16, (%rdi)
+    vmovdqu64 %zmm17, -64(%rdi, %rdx)
+    ret
+    /* Near a page end: the C body's ladder, keeping %rax. */
+7:  pushq %rax
+    call vmopt__entry_avx512_move
+    popq %rax
+    ret
+    .size F_MEMCPY, . - F_MEMCPY
+    .size F_MEMMOVE, . - F_MEMMOVE
+
+FUNC(F_MEMSET)
+    movq %rdi, %rax
+    cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
+    jne vmopt__front_set_c
+    vpbroadcastb %esi, %zmm16
+    cmpq $32, %rdx
+    jae 2f
+    leaq 31(%rdi), %rcx
+    xorq %rdi, %rcx
+    testl $4096, %ecx
+    jnz vmopt__entry_avx512_set
+    movl $-1, %ecx
+    bzhil %edx, %ecx, %ecx
+    kmovd %ecx, %k1
+    vmovdqu8 %ymm16, (%rdi){%k1}
+    ret
+2:  cmpq $64, %rdx
+    ja 3f
+    vmovdqu64 %ymm16, (%rdi)
+    vmovdqu64 %ymm16, -32(%rdi, %rdx)
+    ret
+3:  cmpq $128, %rdx
+    ja vmopt__entry_avx512_set
+    vmovdqu64 %zmm16, (%rdi)
+    vmovdqu64 %zmm16, -64(%rdi, %rdx)
+    ret
+    .size F_MEMSET, . - F_MEMSET
+
+    .section .note.GNU-stack, "", @progbits
