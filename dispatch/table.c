@@ -82,7 +82,7 @@ static void *base_set_with(void *d, int c, size_t n, const vmopt__mem_table *t)
 
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
-    {VMOPT__SIMD_AVX512, 64, "64-byte vectors, masked below 64 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with},
     {VMOPT__SIMD_AVX2, 32, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with},

@@ -82,8 +82,16 @@ enum {
 
 #define VMOPT__MAX_PAGE_SIZES 4
 
+/* Facts a quick probe chose not to gather (the preload's start-up), so that
+ * a dump says "not probed" rather than "unknown" or 0. */
+enum {
+    VMOPT__UNPROBED_IDENTITY = 0x1u, /* vendor and model name (CPUID leaf 0 and 0x8000000x) */
+    VMOPT__UNPROBED_LAYOUT = 0x2u,   /* L1d, cores, PUs, packages, NUMA nodes, huge pages */
+};
+
 struct vmopt_machine {
-    unsigned probed; /* VMOPT_PROBE_* parts that ran */
+    unsigned probed;   /* VMOPT_PROBE_* parts that ran */
+    unsigned unprobed; /* VMOPT__UNPROBED_* facts a quick probe left out */
 
     /* ISA */
     char arch[16];

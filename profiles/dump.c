@@ -45,6 +45,16 @@ static void json_fact(FILE *f, const char *key, const vmopt__fact *v)
 
 /* ---- machine ---- */
 
+/* What a dump says of a fact the preload's quick start-up probe left out. */
+#define NOT_PROBED "not probed at preload start-up (vmopt info shows it; a plan saved by vmopt tune --save uses it)"
+#define COUNTERS_NOT_PROBED "not probed (no plan reads them; vmopt info shows them)"
+
+static int unprobed(const struct vmopt_machine *m, unsigned what)
+{
+    return (m->unprobed & what) != 0;
+}
+
+
 static void machine_json(FILE *f, const struct vmopt_machine *m)
 {
     fputs("{\"arch\": ", f);
@@ -98,7 +108,33 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
     json_str(f, m->counters_version);
     fputs(", \"reason\": ", f);
     json_str(f, m->counters ? "" : m->counters_reason);
-    fputs("}}", f);
+    fputc('}', f);
+    /* What a quick probe left out: those values read 0 or "", not as facts. */
+    if (m->unprobed || !(m->probed & VMOPT_PROBE_COUNTERS)) {
+        fputs(",\n  \"not_probed\": {\"why\": ", f);
+        json_str(f, NOT_PROBED);
+        fputs(", \"facts\": [", f);
+        const char *sep = "";
+        if (unprobed(m, VMOPT__UNPROBED_IDENTITY) && !m->vendor[0]) {
+            fputs("\"vendor\", \"model\"", f);
+            sep = ", ";
+        }
+        if (unprobed(m, VMOPT__UNPROBED_LAYOUT)) {
+            for (int l = 0; l < VMOPT__CACHE_LEVELS; l++)
+                if (!m->cache_size[l].value) {
+                    fprintf(f, "%s\"caches.%s\"", sep, cache_keys[l]);
+                    sep = ", ";
+                }
+            if (!m->cores.value) {
+                fprintf(f, "%s\"packages\", \"cores\", \"pus\", \"numa_nodes\", \"huge_pages\"", sep);
+                sep = ", ";
+            }
+        }
+        if (!(m->probed & VMOPT_PROBE_COUNTERS) && !m->counters_probe)
+            fprintf(f, "%s\"counters\"", sep);
+        fputs("]}", f);
+    }
+    fputc('}', f);
 }
 
 static void size_text(uint64_t v, char *buf, size_t len)
@@ -113,14 +149,22 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
 {
     char a[32], b[32];
 
-    fprintf(f, "cpu          %s %s \"%s\" (family %d, model %d, stepping %d)\n", m->arch, m->vendor,
-            m->model, m->family, m->model_number, m->stepping);
+    if (unprobed(m, VMOPT__UNPROBED_IDENTITY) && !m->vendor[0])
+        fprintf(f, "cpu          %s (family %d, model %d, stepping %d); vendor and name %s\n", m->arch, m->family,
+                m->model_number, m->stepping, NOT_PROBED);
+    else
+        fprintf(f, "cpu          %s %s \"%s\" (family %d, model %d, stepping %d)\n", m->arch, m->vendor,
+                m->model, m->family, m->model_number, m->stepping);
     fputs("features    ", f);
     for (int i = 0; i < VMOPT__FEAT_COUNT; i++)
         if (vmopt__has(m, (vmopt__feature)i))
             fprintf(f, " %s(%s)", vmopt__feature_name((vmopt__feature)i), src(m->feature_src[i]));
     fputc('\n', f);
     for (int l = 0; l < VMOPT__CACHE_LEVELS; l++) {
+        if (!m->cache_size[l].value && unprobed(m, VMOPT__UNPROBED_LAYOUT)) {
+            fprintf(f, "%-12s %s\n", cache_names[l], NOT_PROBED);
+            continue;
+        }
         size_text(m->cache_size[l].value, a, sizeof a);
         fprintf(f, "%-12s %s", cache_names[l], a);
         if (m->cache_line[l].value)
@@ -134,6 +178,10 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
         }
         fputc('\n', f);
     }
+    if (unprobed(m, VMOPT__UNPROBED_LAYOUT) && !m->cores.value) {
+        fprintf(f, "cores        %s\nhuge pages   %s\n", NOT_PROBED, NOT_PROBED);
+        goto counters;
+    }
     fprintf(f, "cores        %" PRIu64 " cores, %" PRIu64 " PUs, %" PRIu64 " packages, %" PRIu64
                " NUMA nodes (%s)\n",
             m->cores.value, m->pus.value, m->packages.value, m->numa_nodes.value, src(m->cores.src));
@@ -143,6 +191,11 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
         fprintf(f, " %s", a);
     }
     fprintf(f, "%s (%s)\n", m->n_page_sizes ? "" : " none", src(m->page_sizes_src));
+counters:
+    if (!(m->probed & VMOPT_PROBE_COUNTERS) && !m->counters_probe) {
+        fprintf(f, "counters     %s\n", COUNTERS_NOT_PROBED);
+        goto probes;
+    }
     fprintf(f, "counters     %u", m->counters);
     if (m->counters) {
         fputs(":", f);
@@ -153,6 +206,7 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
     } else {
         fprintf(f, " (%s)\n", m->counters_reason);
     }
+probes:
     fprintf(f, "probes       isa=%s topology=%s counters=%s\n", m->isa_probe ? m->isa_probe : "none",
             m->topology_probe ? m->topology_probe : "skipped",
             m->counters_probe ? m->counters_probe : "skipped");

@@ -26,10 +26,23 @@ LD_PRELOAD="$lib" VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
 # The plan's entry width and loop are the ones the [dispatch] section says run.
 simd=$(sed -n 's/^simd *= \([a-z0-9]*\).*/\1/p' "$work/dump")
 loop=$(sed -n 's/^loop *= \([a-z0-9]*\).*/\1/p' "$work/dump")
-case $simd in avx512) regs="64-byte vectors, masked below 64 B" ;; avx2) regs="32-byte vectors" ;; *) regs="16-byte vectors" ;; esac
+case $simd in avx512) regs="64-byte vectors, masked below 32 B" ;; avx2) regs="32-byte vectors" ;; *) regs="16-byte vectors" ;; esac
 inl=$(sed -n 's/^inline_max *= \([0-9]* B\).*/\1/p' "$work/dump")
 grep -q "^memcpy *= inline, $regs up to $inl; $loop loop from" "$work/dump" \
     && ok "VMOPT_DUMP shows the live table ($simd entry, $loop loop)" || no "VMOPT_DUMP: $(tail -3 "$work/dump")"
+# The preload's quick probe: what it knows, and "not probed" for the rest,
+# never a 0 or an empty vendor presented as a fact.
+if grep -q '^cpu .*(family 0, model 0' "$work/dump" || grep -q '^cores *0 cores' "$work/dump" ||
+    ! grep -q '^L1d *not probed at preload start-up' "$work/dump"; then
+    no "the dump presents unprobed facts as facts: $(head -9 "$work/dump")"
+else
+    ok "the dump says what the preload did not probe"
+fi
+LD_PRELOAD="$lib" VMOPT_DUMP="$work/dump.json" /bin/true
+if command -v python3 > /dev/null; then
+    python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))["machine"]; assert m["family"] > 0, m; assert "caches.l1d" in m["not_probed"]["facts"], m' "$work/dump.json" \
+        && ok "the JSON dump lists what was not probed" || no "JSON dump: $(head -c 600 "$work/dump.json")"
+fi
 LD_PRELOAD="$lib" VMOPT_SIMD=sse2 VMOPT_DUMP=stderr /bin/true 2> "$work/dump"
 grep -q "^memcpy *= inline, 16-byte vectors up to 128 B; sse2 loop from 129 B" "$work/dump" \
     && ok "VMOPT_SIMD=sse2 goes live" || no "VMOPT_SIMD=sse2: $(tail -3 "$work/dump")"

@@ -175,6 +175,7 @@ static int probe_caches(struct vmopt_machine *m)
         vmopt__set_fact(&m->cache_shared_by[llc], cpu_list_count(path), VMOPT__SRC_SYSFS);
     }
     m->topology_probe = "sysfs-caches";
+    m->unprobed |= VMOPT__UNPROBED_LAYOUT;
     return 0;
 }
 
