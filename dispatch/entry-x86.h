@@ -18,6 +18,31 @@
 #include "dispatch/entry.h"
 #include "lib/mem/vec-block.h"
 
+/* n > 2 * VEC: the asm front jumps here straight past its own sizes. */
+static inline __attribute__((always_inline)) void *entry_move_large(void *dst, const void *src, size_t n,
+                                                                    const vmopt__mem_table *t)
+{
+    if (!t)
+        t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+    if (VMOPT__LIKELY(n <= t->inline_max)) {
+        move_le8(dst, src, n);
+        return dst;
+    }
+    return vmopt__move_past_inline(t, dst, src, n);
+}
+
+static inline __attribute__((always_inline)) void *entry_set_large(void *dst, vec v, int c, size_t n,
+                                                                   const vmopt__mem_table *t)
+{
+    if (!t)
+        t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+    if (VMOPT__LIKELY(n <= t->inline_max)) {
+        set_le8(dst, v, n);
+        return dst;
+    }
+    return vmopt__set_past_inline(t, dst, c, n);
+}
+
 static inline __attribute__((always_inline)) void *entry_move(void *dst, const void *src, size_t n,
                                                               const vmopt__mem_table *t)
 {
@@ -41,13 +66,7 @@ static inline __attribute__((always_inline)) void *entry_move(void *dst, const v
         VMOPT__MOVE2(vecu, d, s, n);
         return dst;
     }
-    if (!t)
-        t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
-    if (VMOPT__LIKELY(n <= t->inline_max)) {
-        move_le8(d, s, n);
-        return dst;
-    }
-    return vmopt__move_past_inline(t, dst, src, n);
+    return entry_move_large(dst, src, n, t);
 }
 
 static inline __attribute__((always_inline)) void *entry_set(void *dst, int c, size_t n,
@@ -73,13 +92,7 @@ static inline __attribute__((always_inline)) void *entry_set(void *dst, int c, s
         VMOPT__SET2(vecu, d, v, n);
         return dst;
     }
-    if (!t)
-        t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
-    if (VMOPT__LIKELY(n <= t->inline_max)) {
-        set_le8(d, v, n);
-        return dst;
-    }
-    return vmopt__set_past_inline(t, dst, c, n);
+    return entry_set_large(dst, v, c, n, t);
 }
 
 void *ENTRY(move)(void *dst, const void *src, size_t n)
@@ -90,6 +103,16 @@ void *ENTRY(move)(void *dst, const void *src, size_t n)
 void *ENTRY(set)(void *dst, int c, size_t n)
 {
     return entry_set(dst, c, n, NULL);
+}
+
+void *ENTRY(move_large)(void *dst, const void *src, size_t n)
+{
+    return entry_move_large(dst, src, n, NULL);
+}
+
+void *ENTRY(set_large)(void *dst, int c, size_t n)
+{
+    return entry_set_large(dst, (vec){0} + (unsigned char)c, c, n, NULL);
 }
 
 void *ENTRY(move_with)(void *dst, const void *src, size_t n, const vmopt__mem_table *t)

@@ -17,7 +17,8 @@ typedef void *(*vmopt__set_with_fn)(void *dst, int c, size_t n, const vmopt__mem
 
 typedef struct {
     int simd;           /* VMOPT__SIMD_* of the registers it uses */
-    unsigned vec_bytes; /* it copies up to 2 * vec_bytes before reading the table */
+    unsigned vec_bytes;   /* its registers' width */
+    unsigned front_bytes; /* it copies up to this many before reading the table */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */
     vmopt__set_fn set;
@@ -30,6 +31,9 @@ extern const vmopt__mem_entry vmopt__mem_entries[];
 extern const unsigned vmopt__mem_entries_len;
 /* The entry of a width; the baseline for a width without one. */
 const vmopt__mem_entry *vmopt__mem_entry_for(int simd);
+/* The smallest inline_max a table of entry e can have: what it copies
+ * before the table is read, and at least two of its vectors. */
+size_t vmopt__mem_entry_front(const vmopt__mem_entry *e);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */
 extern _Atomic unsigned char vmopt__mem_entry_live;
@@ -39,6 +43,11 @@ void *vmopt__entry_avx512_move(void *dst, const void *src, size_t n);
 void *vmopt__entry_avx512_set(void *dst, int c, size_t n);
 void *vmopt__entry_avx512_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
 void *vmopt__entry_avx512_set_with(void *dst, int c, size_t n, const vmopt__mem_table *t);
+/* Past the asm front's own sizes only (n > 256): where it jumps. */
+void *vmopt__entry_avx512_move_large(void *dst, const void *src, size_t n);
+void *vmopt__entry_avx512_set_large(void *dst, int c, size_t n);
+void *vmopt__entry_avx2_move_large(void *dst, const void *src, size_t n);
+void *vmopt__entry_avx2_set_large(void *dst, int c, size_t n);
 void *vmopt__entry_avx2_move(void *dst, const void *src, size_t n);
 void *vmopt__entry_avx2_set(void *dst, int c, size_t n);
 void *vmopt__entry_avx2_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);

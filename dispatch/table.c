@@ -82,14 +82,20 @@ static void *base_set_with(void *d, int c, size_t n, const vmopt__mem_table *t)
 
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
-    {VMOPT__SIMD_AVX512, 64, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    /* The asm front (front-x86.S) copies 256 B before the table. */
+    {VMOPT__SIMD_AVX512, 64, 256, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with},
-    {VMOPT__SIMD_AVX2, 32, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
+    {VMOPT__SIMD_AVX2, 32, 64, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with},
 #endif
-    {BASELINE_SIMD, 16, "16-byte vectors", base_move, base_set, base_move_with, base_set_with},
+    {BASELINE_SIMD, 16, 16, "16-byte vectors", base_move, base_set, base_move_with, base_set_with},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
+
+size_t vmopt__mem_entry_front(const vmopt__mem_entry *e)
+{
+    return e->front_bytes > 2 * e->vec_bytes ? e->front_bytes : 2 * e->vec_bytes;
+}
 
 const vmopt__mem_entry *vmopt__mem_entry_for(int simd)
 {
@@ -133,9 +139,9 @@ void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *pl
 
     memset(t, 0, sizeof *t);
     t->entry = e->simd;
-    /* An entry copies two of its vectors before it reads the table, and no
-     * more than eight without a loop. */
-    uint64_t lo = 2 * e->vec_bytes, hi = VMOPT__INLINE_VECTORS * e->vec_bytes, v = plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
+    /* An entry copies its front sizes before it reads the table, and no
+     * more than eight vectors without a loop. */
+    uint64_t lo = vmopt__mem_entry_front(e), hi = VMOPT__INLINE_VECTORS * e->vec_bytes, v = plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
     t->inline_max = (size_t)(v < lo ? lo : v > hi ? hi : v);
     t->move = vec->move;
     t->set = vec->set;

@@ -14,6 +14,7 @@
 #include "lib/mem/registry.h"
 #include "lib/plan.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/entry.h"
 
 typedef struct {
     struct vmopt_plan *plan;
@@ -143,11 +144,26 @@ static unsigned entry_bytes(uint64_t simd)
 
 static void auto_inline_max(ctx *c)
 {
+    uint64_t simd = c->plan->v[VMOPT__K_MEMCPY_SIMD], loop = c->plan->v[VMOPT__K_MEMCPY_LOOP];
+    unsigned w = entry_bytes(simd), lw = entry_bytes(loop);
+    /* On this build the entry of a described machine's width may not
+     * exist (an arm64 plan on x86-64): then two of its vectors. */
+    const vmopt__mem_entry *e = vmopt__mem_entry_for((int)simd);
+    uint64_t front = e->simd == (int)simd ? vmopt__mem_entry_front(e) : 2u * w;
+    if (lw < w) {
+        /* A narrower loop kernel copies up to 8 of its own vectors with no
+         * loop; the entry inlines only what it copies before reading the
+         * table.  On Zen 4 (AMD family 25 model 17, bench-mem) eight
+         * misaligned 64-byte loads cost more at 257-512 B than the call to
+         * the 32-byte kernel. */
+        set(c, VMOPT__K_MEMCPY_INLINE_MAX, front,
+            "%s entry, %s loop: the entry's own %llu B inline, the %u-byte loop kernel past them -> %llu B",
+            simd_name(simd), simd_name(loop), (unsigned long long)front, lw, (unsigned long long)front);
+        return;
+    }
     /* Eight of the entry's vectors loaded, then stored: no loop and no
      * call, as glibc's entries do on every CPU they run on.  measure times
-     * four against eight where the machine's loop may already lead. */
-    uint64_t simd = c->plan->v[VMOPT__K_MEMCPY_SIMD];
-    unsigned w = entry_bytes(simd);
+     * the shorter limits against the loop. */
     set(c, VMOPT__K_MEMCPY_INLINE_MAX, (uint64_t)VMOPT__INLINE_VECTORS * w,
         "%u-byte vectors in the %s entry, 8 overlapping loads and stores -> %u B", w, simd_name(simd),
         VMOPT__INLINE_VECTORS * w);

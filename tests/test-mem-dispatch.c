@@ -94,7 +94,7 @@ static void test_every_entry_every_path(void **state)
         const vmopt__mem_variant *v = vmopt__mem_by_simd(host, en->simd);
         if (!v || !vmopt__mem_usable(v, host))
             continue; /* this CPU lacks it: test-mem-<variant> says so */
-        for (size_t inl = 2 * en->vec_bytes; inl <= VMOPT__INLINE_VECTORS * en->vec_bytes; inl *= 2)
+        for (size_t inl = vmopt__mem_entry_front(en); inl <= VMOPT__INLINE_VECTORS * en->vec_bytes; inl *= 2)
             check_table(plan, host, en->simd, en->simd, inl);
         entries++;
     }
@@ -102,7 +102,7 @@ static void test_every_entry_every_path(void **state)
     for (unsigned i = 0; i < vmopt__mem_registry_len; i++) {
         const vmopt__mem_variant *v = &vmopt__mem_registry[i];
         if (v->impl && v->kind == VMOPT__MEM_VECTOR && vmopt__mem_usable(v, host)) {
-            check_table(plan, host, widest->simd, v->simd, 4 * vmopt__mem_entry_for(widest->simd)->vec_bytes);
+            check_table(plan, host, widest->simd, v->simd, vmopt__mem_entry_front(vmopt__mem_entry_for(widest->simd)));
             loops++;
         }
     }

@@ -203,8 +203,10 @@ static double entry_ns(const cal *c, const vmopt__mem_entry *e, const vmopt__mem
     return best / CALLS;
 }
 
-/* inline_max: eight vectors inline against four and then the loop, on
- * sizes between the two, through the entry the plan chose. */
+/* inline_max: two, four or eight of the entry's vectors inline, the loop
+ * kernel past them, timed over sizes from two to eight vectors through the
+ * entry the plan chose.  The estimate stays unless another wins by the
+ * margin. */
 static void calibrate_inline(cal *c)
 {
     report(c, "memcpy: inline limit");
@@ -214,23 +216,31 @@ static void calibrate_inline(cal *c)
     if (!ev || !ev->impl || !vmopt__mem_usable(ev, c->m))
         return;
     const vmopt__mem_entry *e = vmopt__mem_entry_for(ev->simd);
-    size_t w = e->vec_bytes, four = 4 * w, eight = VMOPT__INLINE_VECTORS * w;
-    vmopt__mem_table t8, t4;
-    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = eight;
-    vmopt__mem_table_from_plan(&t8, c->plan, c->m);
-    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = four;
-    vmopt__mem_table_from_plan(&t4, c->plan, c->m);
-    double ns8 = 0, ns4 = 0;
-    for (size_t n = four + w; n <= eight; n += w) {
-        ns8 += entry_ns(c, e, &t8, n);
-        ns4 += entry_ns(c, e, &t4, n);
+    size_t w = e->vec_bytes, lo = vmopt__mem_entry_front(e), hi = VMOPT__INLINE_VECTORS * w;
+    size_t lim[3] = {lo, lo * 2 < hi ? lo * 2 : hi, hi};
+    uint64_t estimate = c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
+    double ns[3] = {0};
+    int best = -1, est = 2;
+    for (int i = 0; i < 3; i++) {
+        vmopt__mem_table t;
+        c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = lim[i];
+        vmopt__mem_table_from_plan(&t, c->plan, c->m);
+        for (size_t n = lo + w / 2; n <= hi; n += w)
+            ns[i] += entry_ns(c, e, &t, n);
+        if (lim[i] == estimate)
+            est = i;
     }
-    int loop_wins = ns4 < ns8 * MARGIN;
-    size_t v = loop_wins ? four : eight;
-    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = v;
+    best = est;
+    for (int i = 0; i < 3; i++)
+        if (ns[i] < ns[best] * MARGIN)
+            best = i;
+    c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = lim[best];
+    if (lo == hi)
+        return; /* nothing to choose: the estimate's reason stands */
+    double k = (double)((hi - lo) / w);
     snprintf(c->plan->reason[VMOPT__K_MEMCPY_INLINE_MAX], VMOPT__REASON_LEN,
-             "measured over %zu-%zu B: %zu vectors inline %.2f ns, %zu and the %s loop %.2f ns -> %zu B", four + w,
-             eight, eight / w, ns8 / (double)(eight / w - 4), four / w, t4.vec_name, ns4 / (double)(eight / w - 4), v);
+             "measured over %zu-%zu B, ns a copy with %zu, %zu, %zu B inline: %.2f, %.2f, %.2f -> %zu B", lo + 1,
+             hi, lim[0], lim[1], lim[2], ns[0] / k, ns[1] / k, ns[2] / k, lim[best]);
 }
 
 /* The smallest size from which the string instruction is faster than the
