@@ -80,15 +80,15 @@ static void edit(const char *path, const char *from, const char *to)
     free(buf);
 }
 
-/* Replaces the whole line that starts with key (the value is the host's). */
-static void edit_line(const char *path, const char *key, const char *to)
+/* Replaces key and its value, whatever the host's value is. */
+static void edit_value(const char *path, const char *key, const char *to)
 {
     size_t n;
     char *buf = slurp(path, &n), line[256];
     buf[n] = 0;
     char *at = strstr(buf, key);
     assert_non_null(at);
-    size_t len = strcspn(at, "\n");
+    size_t len = strlen(key) + strcspn(at + strlen(key), "\t\n");
     assert_true(len < sizeof line);
     memcpy(line, at, len);
     line[len] = 0;
@@ -160,7 +160,7 @@ static void test_refused(void **state)
     }
     /* Well-formed, checksum right, but a value the profile could not hold. */
     spit(path, good, n);
-    edit_line(path, "memcpy.inline_max\t", "memcpy.inline_max\t4 KiB");
+    edit_value(path, "memcpy.inline_max\t", "memcpy.inline_max\t4 KiB");
     assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
     assert_contains(vmopt_errmsg(), "memcpy.inline_max = 4 KiB: out of range");
     spit(path, good, n);
