@@ -8,7 +8,8 @@
  * machine allows; <= 1, as vmopt dispatches to one of them).
  *
  * VMOPT_BENCH_MIN and VMOPT_BENCH_MAX bound the sizes (default 8 B to 256 MiB);
- * VMOPT_BENCH_QUICK=1 takes fewer samples. */
+ * VMOPT_BENCH_QUICK=1 takes fewer samples; VMOPT_BENCH_ONLY=avx2,erms,...
+ * keeps only those kernels beside libc and vmopt. */
 #include "config.h"
 
 #include <stdint.h>
@@ -36,8 +37,23 @@ static void *(*volatile libc_memset)(void *, int, size_t) = memset;
 static candidate cands[16];
 static int ncands;
 
+/* VMOPT_BENCH_ONLY=libc,vmopt,avx2 keeps those candidates (libc and vmopt always). */
+static int wanted(const char *name)
+{
+    const char *only = getenv("VMOPT_BENCH_ONLY");
+    if (!only || !strcmp(name, "libc") || !strcmp(name, "vmopt"))
+        return 1;
+    size_t n = strlen(name);
+    for (const char *p = only; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 static void add(const char *name, vmopt__move_fn move, vmopt__set_fn set)
 {
+    if (!wanted(name))
+        return;
     snprintf(cands[ncands].name, sizeof cands[ncands].name, "%s", name);
     cands[ncands].move = move;
     cands[ncands].set = set;
