@@ -43,7 +43,7 @@ void *vmopt__entry_avx512_move(void *dst, const void *src, size_t n);
 void *vmopt__entry_avx512_set(void *dst, int c, size_t n);
 void *vmopt__entry_avx512_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
 void *vmopt__entry_avx512_set_with(void *dst, int c, size_t n, const vmopt__mem_table *t);
-/* Past the asm front's own sizes only (n > 256): where it jumps. */
+/* Past the asm front's own sizes only (n > 512): where it jumps. */
 void *vmopt__entry_avx512_move_large(void *dst, const void *src, size_t n);
 void *vmopt__entry_avx512_set_large(void *dst, int c, size_t n);
 void *vmopt__entry_avx2_move_large(void *dst, const void *src, size_t n);

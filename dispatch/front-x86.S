@@ -1,10 +1,11 @@
 /* The exported memcpy, memmove, mempcpy, memset and their __*_chk forms on
  * x86-64: one test of the live entry width (vmopt__mem_entry_live), not
- * taken on an AVX-512 machine, then up to 256 B in EVEX registers 16-31,
+ * taken on an AVX-512 machine, then up to 512 B in EVEX registers 16-31,
  * which need no vzeroupper on the way out.  Below 32 B one 256-bit masked
  * load and store: no branch ladder, so a size that changes from call to
- * call costs no misprediction; to 256 B two to eight overlapping vectors.
- * Past 256 B, or off AVX-512, a tail jump to
+ * call costs no misprediction; to 512 B two to sixteen overlapping vectors,
+ * 32 bytes wide where 64 would split more loads across lines.  Past 512 B,
+ * or off AVX-512, a tail jump to
  * the C bodies (dispatch/entry-x86.h, dispatch/body.h), which read the
  * table.
  *
@@ -79,7 +80,7 @@ ALIAS(__mempcpy)
     leaq (%rdi, %rdx), %rax
     cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
     jne 8f
-    cmpq $256, %rdx
+    cmpq $512, %rdx
     jbe .Lmove_small
 8:  pushq %rdx
     call vmopt__front_move_c
@@ -96,10 +97,10 @@ ALIAS(F_MEMMOVE)
     movq %rdi, %rax
     cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
     jne vmopt__front_move_c
-.Lmove_small: /* from mempcpy too (n <= 256); %rax holds the return value */
+.Lmove_small: /* from mempcpy too (n <= 512); %rax holds the return value */
     /* Taken branches are what small copies pay for (each about a cycle on
      * Zen 4): below 32 B the path falls through, 33-64 and 65-128 B take
-     * one, the rest two. */
+     * one, 129-256 B two, the rest three. */
     cmpq $64, %rdx
     ja 3f
     cmpq $32, %rdx
@@ -130,9 +131,10 @@ ALIAS(F_MEMMOVE)
     vmovdqu64 %zmm16, (%rdi)
     vmovdqu64 %zmm17, -64(%rdi, %rdx)
     ret
-    /* 129-256 B: eight 32-byte vectors; past that, the C body (its table). */
+    /* 129-256 B: eight 32-byte vectors, 257-512 B sixteen (every load
+     * before any store); past that, the C body and its table. */
 4:  cmpq $256, %rdx
-    ja vmopt__entry_avx512_move_large
+    ja 5f
     vmovdqu64 (%rsi), %ymm16
     vmovdqu64 32(%rsi), %ymm17
     vmovdqu64 64(%rsi), %ymm18
@@ -149,6 +151,41 @@ ALIAS(F_MEMMOVE)
     vmovdqu64 %ymm21, -96(%rdi, %rdx)
     vmovdqu64 %ymm22, -64(%rdi, %rdx)
     vmovdqu64 %ymm23, -32(%rdi, %rdx)
+    ret
+5:  cmpq $512, %rdx
+    ja vmopt__entry_avx512_move_large
+    vmovdqu64 0(%rsi), %ymm16
+    vmovdqu64 32(%rsi), %ymm17
+    vmovdqu64 64(%rsi), %ymm18
+    vmovdqu64 96(%rsi), %ymm19
+    vmovdqu64 128(%rsi), %ymm20
+    vmovdqu64 160(%rsi), %ymm21
+    vmovdqu64 192(%rsi), %ymm22
+    vmovdqu64 224(%rsi), %ymm23
+    vmovdqu64 -256(%rsi, %rdx), %ymm24
+    vmovdqu64 -224(%rsi, %rdx), %ymm25
+    vmovdqu64 -192(%rsi, %rdx), %ymm26
+    vmovdqu64 -160(%rsi, %rdx), %ymm27
+    vmovdqu64 -128(%rsi, %rdx), %ymm28
+    vmovdqu64 -96(%rsi, %rdx), %ymm29
+    vmovdqu64 -64(%rsi, %rdx), %ymm30
+    vmovdqu64 -32(%rsi, %rdx), %ymm31
+    vmovdqu64 %ymm16, 0(%rdi)
+    vmovdqu64 %ymm17, 32(%rdi)
+    vmovdqu64 %ymm18, 64(%rdi)
+    vmovdqu64 %ymm19, 96(%rdi)
+    vmovdqu64 %ymm20, 128(%rdi)
+    vmovdqu64 %ymm21, 160(%rdi)
+    vmovdqu64 %ymm22, 192(%rdi)
+    vmovdqu64 %ymm23, 224(%rdi)
+    vmovdqu64 %ymm24, -256(%rdi, %rdx)
+    vmovdqu64 %ymm25, -224(%rdi, %rdx)
+    vmovdqu64 %ymm26, -192(%rdi, %rdx)
+    vmovdqu64 %ymm27, -160(%rdi, %rdx)
+    vmovdqu64 %ymm28, -128(%rdi, %rdx)
+    vmovdqu64 %ymm29, -96(%rdi, %rdx)
+    vmovdqu64 %ymm30, -64(%rdi, %rdx)
+    vmovdqu64 %ymm31, -32(%rdi, %rdx)
     ret
     /* Near a page end: the C body's ladder, keeping %rax. */
 7:  pushq %rax
@@ -186,9 +223,20 @@ FUNC(F_MEMSET)
     ret
     /* 129-256 B: four 64-byte stores (stores split no load). */
 4:  cmpq $256, %rdx
+    ja 5f
+    vmovdqu64 %zmm16, (%rdi)
+    vmovdqu64 %zmm16, 64(%rdi)
+    vmovdqu64 %zmm16, -128(%rdi, %rdx)
+    vmovdqu64 %zmm16, -64(%rdi, %rdx)
+    ret
+5:  cmpq $512, %rdx
     ja vmopt__entry_avx512_set_large
     vmovdqu64 %zmm16, (%rdi)
     vmovdqu64 %zmm16, 64(%rdi)
+    vmovdqu64 %zmm16, 128(%rdi)
+    vmovdqu64 %zmm16, 192(%rdi)
+    vmovdqu64 %zmm16, -256(%rdi, %rdx)
+    vmovdqu64 %zmm16, -192(%rdi, %rdx)
     vmovdqu64 %zmm16, -128(%rdi, %rdx)
     vmovdqu64 %zmm16, -64(%rdi, %rdx)
     ret

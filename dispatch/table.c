@@ -82,8 +82,8 @@ static void *base_set_with(void *d, int c, size_t n, const vmopt__mem_table *t)
 
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
-    /* The asm front (front-x86.S) copies 256 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 256, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    /* The asm front (front-x86.S) copies 512 B before the table. */
+    {VMOPT__SIMD_AVX512, 64, 512, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with},
     {VMOPT__SIMD_AVX2, 32, 64, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with},

@@ -52,7 +52,7 @@ static void test_two_sockets_large_l3(void **state)
                                   "sse2,avx2,avx512f,avx512bw,avx512vl,erms,fsrm", "default", &m);
     ASSERT_KEY(plan, "memcpy.simd", "avx512", "avx512f+bw+vl");
     ASSERT_KEY(plan, "memcpy.loop", "avx2", "32-byte loops");
-    ASSERT_KEY(plan, "memcpy.inline_max", "256 B", "avx512 entry, avx2 loop: the entry's own 256 B inline");
+    ASSERT_KEY(plan, "memcpy.inline_max", "512 B", "avx512 entry, avx2 loop: the entry's own 512 B inline");
     /* Each L3 serves 64 PUs: 3/4 of a 4 MiB share is below the floor. */
     ASSERT_KEY(plan, "memcpy.nontemporal_min", "64 MiB", "L3 256 MiB (given) shared by 64 PUs: 4 MiB each; 1/4 of the whole");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "avx2 loop matches or beats");
