@@ -48,22 +48,8 @@ static inline __attribute__((always_inline)) void *entry_move(void *dst, const v
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (VMOPT__LIKELY(n <= 16)) {
-        vmopt__move_le16(d, s, n);
-        return dst;
-    }
-    if (n <= 32) {
-        VMOPT__MOVE2(vmopt__v16u, d, s, n);
-        return dst;
-    }
-#if VEC == 64
-    if (n <= 64) {
-        VMOPT__MOVE2(vmopt__v32u, d, s, n);
-        return dst;
-    }
-#endif
     if (n <= 2 * VEC) {
-        VMOPT__MOVE2(vecu, d, s, n);
+        move_le2(d, s, n);
         return dst;
     }
     return entry_move_large(dst, src, n, t);
@@ -73,20 +59,10 @@ static inline __attribute__((always_inline)) void *entry_set(void *dst, int c, s
                                                              const vmopt__mem_table *t)
 {
     unsigned char *d = dst;
-    if (VMOPT__LIKELY(n <= 16)) {
-        vmopt__set_le16(d, c, n);
+    if (n <= VEC) {
+        set_le_vec(d, c, n);
         return dst;
     }
-    if (n <= 32) {
-        VMOPT__SET2(vmopt__v16u, d, (vmopt__v16){0} + (unsigned char)c, n);
-        return dst;
-    }
-#if VEC == 64
-    if (n <= 64) {
-        VMOPT__SET2(vmopt__v32u, d, (vmopt__v32){0} + (unsigned char)c, n);
-        return dst;
-    }
-#endif
     vec v = (vec){0} + (unsigned char)c;
     if (n <= 2 * VEC) {
         VMOPT__SET2(vecu, d, v, n);

@@ -21,6 +21,47 @@ typedef VEC_U(VEC) vecu;
 #define LOAD(p) (*(const vecu *)(p))
 #define STORE(p, v) (*(vecu *)(p) = (v))
 
+/* n <= 2 * VEC. */
+static inline __attribute__((always_inline)) void move_le2(unsigned char *d, const unsigned char *s,
+                                                          size_t n)
+{
+    if (n <= 16) {
+        vmopt__move_le16(d, s, n);
+        return;
+    }
+#if VEC >= 32
+    if (n <= 32) {
+        VMOPT__MOVE2(vmopt__v16u, d, s, n);
+        return;
+    }
+#endif
+#if VEC >= 64
+    if (n <= 64) {
+        VMOPT__MOVE2(vmopt__v32u, d, s, n);
+        return;
+    }
+#endif
+    VMOPT__MOVE2(vecu, d, s, n);
+}
+
+/* n <= VEC: set with the narrower registers, two stores each. */
+static inline __attribute__((always_inline)) void set_le_vec(unsigned char *d, int c, size_t n)
+{
+    if (n <= 16) {
+        vmopt__set_le16(d, c, n);
+        return;
+    }
+#if VEC >= 32
+    if (n <= 32) {
+        VMOPT__SET2(vmopt__v16u, d, (vmopt__v16){0} + (unsigned char)c, n);
+        return;
+    }
+#endif
+#if VEC >= 64
+    VMOPT__SET2(vmopt__v32u, d, (vmopt__v32){0} + (unsigned char)c, n);
+#endif
+}
+
 /* 2 * VEC < n <= 8 * VEC: four or eight loads, then the stores. */
 static inline __attribute__((always_inline)) void move_le8(unsigned char *d, const unsigned char *s,
                                                           size_t n)

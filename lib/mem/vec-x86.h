@@ -26,28 +26,6 @@
 
 #define STORE_ALIGNED(p, v) (*(vec *)(p) = (v))
 
-/* n <= 2 * VEC. */
-static inline __attribute__((always_inline)) void move_le2(unsigned char *d, const unsigned char *s,
-                                                          size_t n)
-{
-    if (n <= 16) {
-        vmopt__move_le16(d, s, n);
-        return;
-    }
-#if VEC >= 32
-    if (n <= 32) {
-        VMOPT__MOVE2(vmopt__v16u, d, s, n);
-        return;
-    }
-#endif
-#if VEC >= 64
-    if (n <= 64) {
-        VMOPT__MOVE2(vmopt__v32u, d, s, n);
-        return;
-    }
-#endif
-    VMOPT__MOVE2(vecu, d, s, n);
-}
 
 /* Forward, n > 8 * VEC; safe when d <= s or the ranges do not overlap.
  * With stream set, the loop's stores bypass the cache. */
@@ -175,22 +153,10 @@ static inline __attribute__((always_inline)) void *vec_set_any(void *dst, int c,
 {
     unsigned char *d = dst;
 
-    if (n <= 16) {
-        vmopt__set_le16(d, c, n);
+    if (n <= VEC) {
+        set_le_vec(d, c, n);
         return dst;
     }
-#if VEC >= 32
-    if (n <= 32) {
-        VMOPT__SET2(vmopt__v16u, d, (vmopt__v16){0} + (unsigned char)c, n);
-        return dst;
-    }
-#endif
-#if VEC >= 64
-    if (n <= 64) {
-        VMOPT__SET2(vmopt__v32u, d, (vmopt__v32){0} + (unsigned char)c, n);
-        return dst;
-    }
-#endif
     vec v = (vec){0} + (unsigned char)c;
     if (n <= 2 * VEC) {
         VMOPT__SET2(vecu, d, v, n);
