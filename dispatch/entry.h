@@ -19,6 +19,7 @@ typedef struct {
     int simd;           /* VMOPT__SIMD_* of the registers it uses */
     unsigned vec_bytes;   /* its registers' width */
     unsigned front_bytes; /* it copies up to this many before reading the table */
+    unsigned mask_below;  /* the asm front's memcpy copies below this with one masked vector */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */
     vmopt__set_fn set;
@@ -37,6 +38,9 @@ size_t vmopt__mem_entry_front(const vmopt__mem_entry *e);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */
 extern _Atomic unsigned char vmopt__mem_entry_live;
+/* The live entry's mask_below, which the x86 front compares with the size
+ * first: one test for "AVX-512 entry and below 32 B". */
+extern _Atomic size_t vmopt__mem_front_mask;
 
 #ifdef __x86_64__
 void *vmopt__entry_avx512_move(void *dst, const void *src, size_t n);

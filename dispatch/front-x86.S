@@ -1,24 +1,30 @@
 /* The exported memcpy, memmove, mempcpy, memset and their __*_chk forms on
- * x86-64: one test of the live entry width (vmopt__mem_entry_live), not
- * taken on an AVX-512 machine, then up to 512 B in EVEX registers 16-31,
- * which need no vzeroupper on the way out.  Below 32 B one 256-bit masked
- * load and store: no branch ladder, so a size that changes from call to
- * call costs no misprediction; to 512 B two to sixteen overlapping vectors,
- * 32 bytes wide where 64 would split more loads across lines.  Past 512 B,
- * or off AVX-512, a tail jump to
- * the C bodies (dispatch/entry-x86.h, dispatch/body.h), which read the
- * table.
+ * x86-64.  memcpy first compares the size with one word,
+ * vmopt__mem_front_mask: 32 while the AVX-512 entry is live, 0 otherwise.
+ * Below it, one 256-bit masked load and store: no branch ladder, so a size
+ * that changes from call to call costs no misprediction.  Past it, the
+ * same word read once (a retune cannot split the two tests) says whether
+ * the AVX-512 paths may run: to 512 B two to sixteen overlapping vectors in
+ * EVEX registers 16-31, which need no vzeroupper, 32 bytes wide where 64
+ * would split more loads across lines.  memset tests the entry byte
+ * (vmopt__mem_entry_live) first, so that its 32-64 B stores take no
+ * branch.  Past 512 B, or off AVX-512, a tail jump to the C bodies
+ * (dispatch/entry-x86.h, dispatch/body.h), which read the table.
  *
  * Why asm: the first instruction after the test must be safe on a CPU
  * without AVX-512, which C cannot promise once the compiler schedules
  * code; and C cannot keep to registers 16-31.  Figures (bench-replay,
  * AMD family 25 model 17): 256-bit masks beat 512-bit ones at 0-31 B
- * (2.8 vs 3.3 ns), and the jump and vzeroupper of a C front cost 0.3-0.9 ns.
+ * (2.8 vs 3.3 ns); the jump and vzeroupper of a C front cost 0.3-0.9 ns;
+ * the one-word test before the masked copy took the lua-strings stream
+ * from 0.93x to 0.95-0.96x glibc, and every op on that path counts (the
+ * page test below is 0.12 ns of a 2.3 ns call).
  *
  * Assembled twice: with VMOPT_FRONT_PRELOAD the symbols are the C
  * library's names (libvmopt-preload.so), without it vmopt_memcpy and the
  * rest (libvmopt).  A masked access whose vector would cross into the next
- * page takes the C path: fault suppression costs a microcode assist. */
+ * page takes the C path: fault suppression costs a microcode assist
+ * (90-150 ns there, against a PROT_NONE page, for a load or a store). */
 #include "config.h"
 
 #define ENTRY_AVX512 3 /* VMOPT__SIMD_AVX512 (lib/plan.h) */
@@ -78,8 +84,11 @@ FUNC(F_MEMPCPY)
 ALIAS(__mempcpy)
 #endif
     leaq (%rdi, %rdx), %rax
-    cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
-    jne 8f
+    movq vmopt__mem_front_mask(%rip), %r9
+    cmpq %r9, %rdx
+    jb .Lmove_mask
+    testq %r9, %r9
+    jz 8f
     cmpq $512, %rdx
     jbe .Lmove_small
 8:  pushq %rdx
@@ -95,30 +104,31 @@ ALIAS(__mempcpy)
 FUNC(F_MEMCPY)
 ALIAS(F_MEMMOVE)
     movq %rdi, %rax
-    cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
-    jne vmopt__front_move_c
-.Lmove_small: /* from mempcpy too (n <= 512); %rax holds the return value */
-    /* Taken branches are what small copies pay for (each about a cycle on
-     * Zen 4): below 32 B the path falls through, 33-64 and 65-128 B take
-     * one, 129-256 B two, the rest three. */
-    cmpq $64, %rdx
-    ja 3f
-    cmpq $32, %rdx
-    jae 2f
+    movq vmopt__mem_front_mask(%rip), %r9
+    cmpq %r9, %rdx
+    jae 1f
+.Lmove_mask: /* n < 32 on AVX-512; from mempcpy too.  %rax holds the return value */
     /* Either 32-byte vector across a page end (one bit of the xor)? */
     leaq 31(%rdi), %rcx
     leaq 31(%rsi), %r8
     xorq %rdi, %rcx
     xorq %rsi, %r8
     orq %r8, %rcx
-    testl $4096, %ecx
+    testb $0x10, %ch
     jnz 7f
-    movl $-1, %ecx
-    bzhil %edx, %ecx, %ecx
+    bzhil %edx, .Lones(%rip), %ecx
     kmovd %ecx, %k1
     vmovdqu8 (%rsi), %ymm16{%k1}{z}
     vmovdqu8 %ymm16, (%rdi){%k1}
     ret
+1:  testq %r9, %r9
+    jz vmopt__front_move_c
+.Lmove_small: /* n <= 512 from mempcpy; %rax holds the return value */
+    /* Taken branches are what small copies pay for (each about a cycle on
+     * Zen 4): below 32 B none, 32-64 B one, 65-128 B two, 129-256 B three,
+     * the rest four. */
+    cmpq $64, %rdx
+    ja 3f
 2:  vmovdqu64 (%rsi), %ymm16
     vmovdqu64 -32(%rsi, %rdx), %ymm17
     vmovdqu64 %ymm16, (%rdi)
@@ -245,5 +255,9 @@ FUNC(F_MEMSET)
     vmovdqu64 %zmm16, -64(%rdi, %rdx)
     ret
     .size F_MEMSET, . - F_MEMSET
+
+    .section .rodata
+    .p2align 2
+.Lones: .long -1
 
     .section .note.GNU-stack, "", @progbits

@@ -57,6 +57,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
 
 _Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
 _Atomic unsigned char vmopt__mem_entry_live = BASELINE_SIMD;
+_Atomic size_t vmopt__mem_front_mask;
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -83,12 +84,12 @@ static void *base_set_with(void *d, int c, size_t n, const vmopt__mem_table *t)
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 512, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, 512, 32, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with},
-    {VMOPT__SIMD_AVX2, 32, 64, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
+    {VMOPT__SIMD_AVX2, 32, 64, 0, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with},
 #endif
-    {BASELINE_SIMD, 16, 16, "16-byte vectors", base_move, base_set, base_move_with, base_set_with},
+    {BASELINE_SIMD, 16, 16, 0, "16-byte vectors", base_move, base_set, base_move_with, base_set_with},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
@@ -216,6 +217,7 @@ static const vmopt__mem_table *publish_locked(const vmopt__mem_table *t)
         /* The entry first: an entry is correct on any table, and the
          * baseline entry is the only one that honours inline_max 0. */
         atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)p->t.entry, memory_order_relaxed);
+        atomic_store_explicit(&vmopt__mem_front_mask, vmopt__mem_entry_for(p->t.entry)->mask_below, memory_order_relaxed);
         atomic_store_explicit(&vmopt__mem_live, &p->t, memory_order_release);
     }
     return p ? &p->t : NULL;
