@@ -203,6 +203,15 @@ void vmopt__mem_unlock(void)
     pthread_mutex_unlock(&publish_lock);
 }
 
+/* The entry first: an entry is correct on any table, and the baseline
+ * entry is the only one that honours inline_max 0. */
+static void publish_stores(const vmopt__mem_table *t)
+{
+    atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)t->entry, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front_mask, vmopt__mem_entry_for(t->entry)->mask_below, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
+}
+
 static const vmopt__mem_table *publish_locked(const vmopt__mem_table *t)
 {
     published *p = tables;
@@ -213,13 +222,8 @@ static const vmopt__mem_table *publish_locked(const vmopt__mem_table *t)
         p->next = tables;
         tables = p;
     }
-    if (p) {
-        /* The entry first: an entry is correct on any table, and the
-         * baseline entry is the only one that honours inline_max 0. */
-        atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)p->t.entry, memory_order_relaxed);
-        atomic_store_explicit(&vmopt__mem_front_mask, vmopt__mem_entry_for(p->t.entry)->mask_below, memory_order_relaxed);
-        atomic_store_explicit(&vmopt__mem_live, &p->t, memory_order_release);
-    }
+    if (p)
+        publish_stores(&p->t);
     return p ? &p->t : NULL;
 }
 
@@ -304,8 +308,25 @@ static void *sample_set_nt(void *d, int c, size_t n)
     return (t->set_nt ? t->set_nt : t->set)(d, c, n);
 }
 
+/* A child forked inside a sampling window would sample for life: it gets
+ * the table sampled from.  The child has one thread, and the publish lock
+ * may be held by a parent's thread, so the stores are made without it. */
+static void unsample_in_child(void)
+{
+    const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+    if (t->sampled_from)
+        publish_stores(t->sampled_from);
+}
+
+static void register_unsample(void)
+{
+    pthread_atfork(NULL, NULL, unsample_in_child);
+}
+
 void vmopt__mem_sampling(int on)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_unsample);
     pthread_mutex_lock(&publish_lock);
     const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
     if (on && !t->sampled_from) {

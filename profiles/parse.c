@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/file.h"
 #include "lib/internal.h"
 #include "profiles/profile.h"
 
@@ -293,49 +294,21 @@ static int is_path(const char *s)
     return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".conf") == 0);
 }
 
+/* A profile is at most this big: a larger file is not one. */
+#define MAX_PROFILE (1u << 20)
+
 static int read_file(const char *path, char **out)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return vmopt__fail(-errno, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int rc = 0, read_errno = 0;
-    while (buf) {
-        errno = 0;
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        read_errno = errno;
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 == cap) {
-            if (cap >= (1u << 20)) {
-                rc = vmopt__fail(-EFBIG, "%s: larger than 1 MiB, not a profile", path);
-                break;
-            }
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    if (!buf)
-        rc = vmopt__fail(-ENOMEM, "%s: out of memory", path);
-    else if (!rc && ferror(f))
-        rc = vmopt__fail(read_errno ? -read_errno : -EIO, "%s: cannot read: %s", path,
-                         strerror(read_errno ? read_errno : EIO));
-    else if (!rc && memchr(buf, '\0', len))
-        rc = vmopt__fail(VMOPT_EPARSE, "%s: contains a NUL byte, not a text profile", path);
-    fclose(f);
-    if (rc < 0) {
-        free(buf);
+    size_t len;
+    int rc = vmopt__file_read(path, 0, MAX_PROFILE, "profile", out, &len);
+    if (rc == -ENOENT)
+        return vmopt__fail(-ENOENT, "profile %s: cannot open: %s", path, strerror(ENOENT));
+    if (rc < 0)
         return rc;
+    if (memchr(*out, '\0', len)) {
+        free(*out);
+        return vmopt__fail(VMOPT_EPARSE, "profile %s: contains a NUL byte, not a text profile", path);
     }
-    buf[len] = '\0';
-    *out = buf;
     return 0;
 }
 

@@ -116,11 +116,11 @@ static void test_missing_and_unreadable(void **state)
     assert_int_equal(vmopt_profile_load(&p, path), -ENOENT);
     assert_contains(vmopt_errmsg(), path);
     assert_contains(vmopt_errmsg(), "cannot open");
-    /* A directory opens but cannot be read: the case root cannot escape. */
+    /* A directory opens, even for root, and is refused for what it is. */
     snprintf(path, sizeof path, "%s/dir.conf", tmp_dir());
     assert_int_equal(mkdir(path, 0700), 0);
     assert_int_equal(vmopt_profile_load(&p, path), -EISDIR);
-    assert_contains(vmopt_errmsg(), "cannot read");
+    assert_contains(vmopt_errmsg(), "is a directory");
     const char *bin = write_file("bin.conf", "[memcpy]\n");
     FILE *f = fopen(bin, "a");
     fputc('\0', f);

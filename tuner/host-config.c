@@ -8,9 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "tuner/host-config.h"
+
+/* A host map is at most this big. */
+#define MAX_MAP (1u << 20)
 
 #ifndef VMOPT_SYSCONFDIR
 #define VMOPT_SYSCONFDIR "/etc"
@@ -26,13 +30,24 @@ typedef struct {
     char error[256];
 } match_ctx;
 
-/* inih's reader, counting lines so that messages can name them. */
+/* inih's reader, counting lines so that messages can name them.  A line
+ * longer than inih's buffer would come back in pieces, the rest read as a
+ * line of its own: it ends the parse with an error instead. */
 static char *reader(char *buf, int size, void *user)
 {
     match_ctx *c = user;
+    if (c->error[0])
+        return NULL;
     char *got = fgets(buf, size, c->f);
-    if (got)
-        c->line++;
+    if (!got)
+        return NULL;
+    c->line++;
+    size_t n = strlen(got);
+    if (n == (size_t)size - 1 && got[n - 1] != '\n' && !feof(c->f)) {
+        snprintf(c->error, sizeof c->error, "%s:%d: line too long (more than %d bytes)", c->path, c->line,
+                 size - 2);
+        return NULL;
+    }
     return got;
 }
 
@@ -64,9 +79,14 @@ static int lookup(const char *exe, char *profile, size_t len, char *from, size_t
     const char *path = vmopt__option_string(VMOPT__O_CONFIG);
     if (!path)
         path = VMOPT_SYSCONFDIR "/vmopt/profiles.conf";
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return errno == ENOENT ? 0 : vmopt__fail(-errno, "%s: cannot read: %s", path, strerror(errno));
+    int fd = vmopt__file_open_read(path, 0, MAX_MAP, "host map");
+    if (fd < 0)
+        return fd == -ENOENT ? 0 : fd;
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return vmopt__fail(-ENOMEM, "host map %s: out of memory", path);
+    }
     char self[4096];
     if (!exe) {
         vmopt__self_exe(self, sizeof self);

@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "dispatch/dispatch.h"
+#include "lib/file.h"
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "lib/plan.h"
@@ -75,11 +77,51 @@ static void init(uint64_t now)
 #define LOG_NAME "retune.log"
 #define LOG_MAX (32 * 1024)
 
+/* Rewrites the log from its newer half (fd open read-write on it): that
+ * half goes to a file of this process's own, created exclusively, which
+ * replaces the log.  The new log's descriptor, or fd where it could not. */
+static int rotate(int fd, off_t size, const char *path)
+{
+    char *keep = malloc(LOG_MAX / 2);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    ssize_t got = keep ? pread(fd, keep, LOG_MAX / 2, size - LOG_MAX / 2) : -1;
+    int out = got > 0 ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+    if (out >= 0) {
+        char *first = memchr(keep, '\n', (size_t)got); /* from a whole line */
+        size_t from = first ? (size_t)(first - keep) + 1 : 0, len = (size_t)got - from;
+        int ok = write(out, keep + from, len) == (ssize_t)len;
+        ok &= close(out) == 0;
+        if (ok && rename(tmp, path) == 0) {
+            int fresh = vmopt__file_open_write(path, O_APPEND | O_RDWR, VMOPT__FILE_OWNED, "retune log");
+            if (fresh >= 0) {
+                close(fd);
+                fd = fresh;
+            }
+        } else {
+            unlink(tmp);
+        }
+    }
+    free(keep);
+    return fd;
+}
+
 static void log_change(const char *reason)
 {
     char path[4096], line[512], exe[256] = "?";
     if (vmopt__cache_file(LOG_NAME, path, sizeof path) < 0 || vmopt__make_parents(path) < 0)
         return;
+    /* A cache another user can write, or a log that is not a regular file
+     * of ours (a symlink planted to a file of root's, a FIFO), is refused. */
+    int fd = vmopt__file_dir_trusted(path, "retune log");
+    if (fd == 0)
+        fd = vmopt__file_open_write(path, O_APPEND | O_RDWR, VMOPT__FILE_OWNED, "retune log");
+    if (fd < 0) {
+        static int warned;
+        if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+            vmopt__log(VMOPT__LOG_WARN, "%s; changes are not logged", vmopt_errmsg());
+        return;
+    }
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
     const char *base = strrchr(exe, '/');
@@ -88,34 +130,26 @@ static void log_change(const char *reason)
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
     int len = snprintf(line, sizeof line, "%s %s[%ld]: %s\n", when, base ? base + 1 : exe, (long)getpid(), reason);
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
     off_t size = lseek(fd, 0, SEEK_END);
-    if (size > LOG_MAX) { /* keep the newer half: read it, write it to a new file, rename */
-        char *keep = malloc(LOG_MAX / 2 + 1);
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-        ssize_t got = keep ? pread(fd, keep, LOG_MAX / 2, size - LOG_MAX / 2) : -1;
-        int out = got > 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-        if (out >= 0) {
-            char *first = memchr(keep, '\n', (size_t)got); /* from a whole line */
-            size_t from = first ? (size_t)(first - keep) + 1 : 0;
-            if (write(out, keep + from, (size_t)got - from) == (ssize_t)((size_t)got - from) && close(out) == 0 &&
-                rename(tmp, path) == 0) {
-                close(fd);
-                fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-            } else {
-                unlink(tmp);
-            }
-        }
-        free(keep);
-        if (fd < 0)
-            return;
-    }
+    if (size > LOG_MAX)
+        fd = rotate(fd, size, path);
     if (len > 0 && write(fd, line, (size_t)len) != len)
         vmopt__log(VMOPT__LOG_DEBUG, "retune: could not write %s", path);
     close(fd);
+}
+
+/* One line of the log as text that cannot drive a terminal: the log sits
+ * in a cache directory, and a line of it is another process's words. */
+static void put_escaped(FILE *f, const char *line)
+{
+    for (const unsigned char *c = (const unsigned char *)line; *c; c++) {
+        if (*c == '\n' && c[1] == 0)
+            fputc('\n', f);
+        else if (*c < 0x20 || *c == 0x7f)
+            fprintf(f, "\\x%02x", *c);
+        else
+            fputc(*c, f);
+    }
 }
 
 VMOPT_EXTERN int vmopt_retune_log(FILE *f, unsigned last, char *path_out, size_t path_len)
@@ -125,24 +159,33 @@ VMOPT_EXTERN int vmopt_retune_log(FILE *f, unsigned last, char *path_out, size_t
         return 0;
     if (path_out)
         vmopt__strlcpy(path_out, path, path_len);
-    FILE *in = fopen(path, "re");
-    if (!in)
+    if (last == 0)
         return 0;
-    char *lines[64] = {0}, buf[512];
-    unsigned n = 0, keep = last < 64 ? last : 64;
-    while (fgets(buf, sizeof buf, in)) {
-        free(lines[n % keep]);
-        lines[n % keep] = strdup(buf);
-        n++;
+    char *text;
+    size_t size;
+    /* The log is kept near LOG_MAX; a bigger one is not ours to print. */
+    if (vmopt__file_dir_trusted(path, "retune log") < 0 ||
+        vmopt__file_read(path, VMOPT__FILE_OWNED, 4 * LOG_MAX, "retune log", &text, &size) < 0)
+        return 0;
+    unsigned keep = last < 64 ? last : 64, total = 0;
+    for (char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+        total++;
+    unsigned skip = total > keep ? total - keep : 0, shown = 0, i = 0;
+    for (char *p = text; *p; i++) {
+        char *nl = strchr(p, '\n');
+        char *next = nl ? nl + 1 : p + strlen(p);
+        if (i >= skip) {
+            char save = *next;
+            *next = 0;
+            put_escaped(f, p);
+            if (!nl)
+                fputc('\n', f);
+            *next = save;
+            shown++;
+        }
+        p = next;
     }
-    fclose(in);
-    unsigned shown = n < keep ? n : keep;
-    for (unsigned i = n - shown; i < n; i++) {
-        if (lines[i % keep])
-            fputs(lines[i % keep], f);
-        free(lines[i % keep]);
-        lines[i % keep] = NULL;
-    }
+    free(text);
     return (int)shown;
 }
 
@@ -211,7 +254,10 @@ static int step(uint64_t now, uint64_t *wait)
 
     const char *record_to = vmopt__option_string(VMOPT__O_RETUNE_RECORD);
     if (record_to) {
-        FILE *f = fopen(record_to, "ae");
+        int fd = vmopt__file_open_write(record_to, O_APPEND, 0, "VMOPT_RETUNE_RECORD");
+        FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (fd >= 0 && !f)
+            close(fd);
         char line[1024];
         vmopt__sample_format(&s, line, sizeof line);
         if (f) {
@@ -263,10 +309,15 @@ static void *loop(void *unused)
 
 static void child_after_fork(void)
 {
-    /* The thread is the parent's; the child retunes only if it asks. */
+    /* The thread and the history are the parent's: the child starts with
+     * no retuner state and retunes only if it asks.  (The dispatch table
+     * leaves sampling on its own, dispatch/table.c.) */
     pthread_mutex_init(&R.lock, NULL);
-    R.running = R.stopping = 0;
+    R.running = R.stopping = R.inited = R.sampling = R.ever = 0;
+    R.n_history = 0;
 }
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
 static void register_fork(void)
 {
@@ -275,8 +326,7 @@ static void register_fork(void)
 
 VMOPT_EXTERN int vmopt_retune_start(void)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, register_fork);
+    pthread_once(&fork_once, register_fork);
     pthread_mutex_lock(&R.lock);
     if (R.running) {
         pthread_mutex_unlock(&R.lock);
@@ -288,7 +338,14 @@ VMOPT_EXTERN int vmopt_retune_start(void)
     pthread_cond_init(&R.wake, &ca);
     pthread_condattr_destroy(&ca);
     R.stopping = 0;
+    /* Every signal blocked in the thread, which inherits the mask: a
+     * process that blocks SIGTERM to read it from a signalfd must not have
+     * it delivered here instead. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(&R.thread, NULL, loop, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0)
         R.running = 1;
     pthread_mutex_unlock(&R.lock);
@@ -314,6 +371,7 @@ VMOPT_EXTERN void vmopt_retune_stop(void)
 
 VMOPT_EXTERN int vmopt_retune(void)
 {
+    pthread_once(&fork_once, register_fork);
     uint64_t wait;
     pthread_mutex_lock(&R.lock);
     int changed = step(vmopt__now_ns(), &wait);

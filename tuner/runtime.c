@@ -4,13 +4,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dispatch/dispatch.h"
+#include "lib/file.h"
 #include "lib/internal.h"
 #include "lib/machine.h"
 #include "lib/options.h"
@@ -32,24 +36,49 @@ static struct {
     int dumped;
 } rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void write_dump(const struct vmopt_machine *m, const struct vmopt_plan *plan)
+/* The dump: written once when the first plan is installed, and again at
+ * exit by the process that wrote it, if it retuned.  "stderr" at exit is
+ * the same file as at start-up or nothing: a daemon that closed fd 2 may
+ * have a data file there by then. */
+static struct {
+    pid_t pid;      /* the process that wrote it; 0: none yet */
+    dev_t dev;      /* what fd 2 was, for "stderr" */
+    ino_t ino;
+} dump;
+
+static void write_dump(const struct vmopt_machine *m, const struct vmopt_plan *plan, int at_exit)
 {
     const char *target = vmopt__option_string(VMOPT__O_DUMP);
     if (!target)
+        return;
+    if (at_exit && dump.pid != getpid())
         return;
     size_t n = strlen(target);
     unsigned flags = VMOPT_DUMP_LIVE;
     if (n > 5 && strcmp(target + n - 5, ".json") == 0)
         flags |= VMOPT_DUMP_JSON;
     if (strcmp(target, "stderr") == 0) {
+        struct stat st;
+        if (fstat(2, &st) < 0)
+            return;
+        if (at_exit && (st.st_dev != dump.dev || st.st_ino != dump.ino))
+            return;
+        dump.pid = getpid();
+        dump.dev = st.st_dev;
+        dump.ino = st.st_ino;
         vmopt_plan_dump(stderr, m, plan, flags);
+        fflush(stderr);
         return;
     }
-    FILE *f = fopen(target, "we");
+    int fd = vmopt__file_open_write(target, O_TRUNC, 0, "VMOPT_DUMP");
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        vmopt__log(VMOPT__LOG_WARN, "VMOPT_DUMP=%s: cannot open: %s", target, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        vmopt__log(VMOPT__LOG_WARN, "%s", fd >= 0 ? "VMOPT_DUMP: out of memory" : vmopt_errmsg());
         return;
     }
+    dump.pid = getpid();
     vmopt_plan_dump(f, m, plan, flags);
     if (fclose(f) != 0)
         vmopt__log(VMOPT__LOG_WARN, "VMOPT_DUMP=%s: cannot write: %s", target, strerror(errno));
@@ -129,7 +158,7 @@ static void install(struct vmopt_plan *plan, const struct vmopt_profile *profile
     install_dispatch(rt.machine, rt.plan);
     if (!rt.dumped) {
         rt.dumped = 1;
-        write_dump(rt.machine, rt.plan);
+        write_dump(rt.machine, rt.plan, 0);
     }
 }
 
@@ -395,7 +424,7 @@ __attribute__((destructor)) static void release_at_unload(void)
     vmopt_retune_stop();
     pthread_mutex_lock(&rt.lock);
     if (retuned && rt.dumped && rt.plan)
-        write_dump(rt.machine, rt.plan);
+        write_dump(rt.machine, rt.plan, 1);
     free(rt.plan);
     free(rt.machine);
     rt.plan = NULL;

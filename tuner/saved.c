@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "tuner/calibrate.h"
@@ -222,6 +223,10 @@ int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, int l
         free(buf);
         return vmopt__fail(rc, "saving %s: cannot create its directory: %s", path, strerror(-rc));
     }
+    if ((rc = vmopt__file_dir_trusted(path, "saving a plan")) < 0) {
+        free(buf);
+        return rc;
+    }
     /* A name of its own per writer: pid and a counter, created exclusively. */
     static unsigned seq;
     char tmp[4096 + 64];
@@ -229,7 +234,7 @@ int vmopt__plan_save(const struct vmopt_plan *plan, const char *signature, int l
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
         snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(),
                  __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST)
             break;
     }
@@ -284,25 +289,13 @@ int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const
         free(buf);                                                                                 \
         rc_;                                                                                       \
     })
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? -ENOENT
-                               : vmopt__fail(-errno, "saved plan %s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc(MAX_FILE + 1);
-    if (!buf) {
-        close(fd);
-        return vmopt__fail(-ENOMEM, "saved plan %s: out of memory", path);
-    }
-    size_t n = 0;
-    for (ssize_t r; n < MAX_FILE && (r = read(fd, buf + n, MAX_FILE - n)) != 0;) {
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = 0;
+    char *buf = NULL;
+    size_t n;
+    int rc = vmopt__file_dir_trusted(path, "saved plan");
+    if (rc == 0)
+        rc = vmopt__file_read(path, VMOPT__FILE_OWNED, MAX_FILE, "saved plan", &buf, &n);
+    if (rc < 0)
+        return rc;
 
     /* The checksum line ends the file and covers everything before it. */
     const char *tag = "checksum: ";
