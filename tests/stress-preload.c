@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +145,48 @@ static int check_interposed(void)
     return strstr(info.dli_fname, "libvmopt-preload") ? 0 : 1;
 }
 
+/* A daemon's way with SIGTERM: blocked in every thread it made, read
+ * from a signalfd.  A thread of the library's that left it unblocked
+ * would take it, and the process would die of it. */
+static int read_sigterm(void)
+{
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_BLOCK, &term, NULL);
+    int fd = signalfd(-1, &term, SFD_CLOEXEC);
+    if (fd < 0)
+        return 2;
+    usleep(100000); /* the retuner, if any, is running by now */
+    kill(getpid(), SIGTERM);
+    struct signalfd_siginfo si;
+    if (read(fd, &si, sizeof si) != (ssize_t)sizeof si)
+        return 3;
+    printf("read signal %u from the signalfd\n", si.ssi_signo);
+    return si.ssi_signo == SIGTERM ? 0 : 4;
+}
+
+/* n children, each copying for a while and leaving through exit(). */
+static int forks(int n)
+{
+    static char a[1 << 20], b[1 << 20];
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            for (int k = 0; k < 2000; k++)
+                memcpy(a, b, sizeof a);
+            exit(0);
+        }
+        for (int k = 0; k < 500; k++)
+            memcpy(b, a, sizeof a);
+        int st;
+        waitpid(pid, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int errno_at_main = errno;
@@ -154,6 +197,10 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "check-interposed") == 0)
         return check_interposed();
+    if (argc > 1 && strcmp(argv[1], "signalfd") == 0)
+        return read_sigterm();
+    if (argc > 2 && strcmp(argv[1], "forks") == 0)
+        return forks(atoi(argv[2]));
     if (argc > 1 && strcmp(argv[1], "chk-overflow") == 0) {
         /* Through a pointer, or GCC drops the call to a buffer never read. */
         void *(*volatile chk)(void *, const void *, size_t, size_t) = __memcpy_chk;

@@ -6,6 +6,7 @@
  * dispatch table at safe points and from its own thread (ThreadSanitizer
  * runs this in tests/run-all.sh). */
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "lib/internal.h"
 #include "lib/options.h"
@@ -355,6 +356,20 @@ static void test_live(void **state)
     pc.object_size = 64;
     vmopt_pool *pool;
     assert_int_equal(vmopt_pool_create(&pool, &pc), 0);
+    /* A log past its bound, one line with a terminal escape: the change
+     * below rotates it, and vmopt_retune_log prints the escape as text. */
+    char logpath[400];
+    snprintf(logpath, sizeof logpath, "%s/retune.log", cache);
+    mkdir(cache, 0700);
+    FILE *lf = fopen(logpath, "w");
+    assert_non_null(lf);
+    for (int i = 0; i < 1000; i++)
+        fprintf(lf, "2026-01-01T00:00:00Z old[%d]: balanced -> jit: filler line of the log %04d\n", i, i);
+    fprintf(lf, "2026-01-01T00:00:00Z evil[1]: \x1b[2J\x1b]0;owned\a\n");
+    fclose(lf);
+    struct stat lst;
+    assert_int_equal(stat(logpath, &lst), 0);
+    assert_true(lst.st_size > 64 * 1024);
 
     /* Big copies, retuned at safe points from this thread. */
     int stop = 0;
@@ -406,6 +421,21 @@ static void test_live(void **state)
     assert_contains(text, "-> bulk-copy: ");
     assert_contains(text, "test-retune[");
     assert_contains(path, cache);
+    free(text);
+    /* Rotated to its newer half, near the 32 KiB bound, the new line last. */
+    assert_int_equal(stat(logpath, &lst), 0);
+    assert_true(lst.st_size <= 16 * 1024 + 512);
+    mem = open_memstream(&text, &len);
+    assert_true(vmopt_retune_log(mem, 2, NULL, 0) == 2);
+    fclose(mem);
+    assert_contains(text, "evil[1]: \\x1b[2J\\x1b]0;owned\\x07\n");
+    assert_null(strchr(text, '\x1b'));
+    free(text);
+    /* Zero lines asked: none, and no division by zero. */
+    mem = open_memstream(&text, &len);
+    assert_int_equal(vmopt_retune_log(mem, 0, NULL, 0), 0);
+    fclose(mem);
+    assert_int_equal(len, 0);
     free(text);
 
     /* Small copies and pool traffic, retuned by the background thread: it
