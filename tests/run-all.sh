@@ -12,7 +12,13 @@ fuzz_seconds=${VMOPT_FUZZ_SECONDS:-60}
 passed=0 failed=0 skipped=0
 failed_names=
 
-count() { # label, build dir: tallies automake's .trs results
+count() { # label, build dir, the tests expected: tallies automake's .trs results
+    # A test that was not built or not run is a failure, never an absence.
+    for t in $3; do
+        [ -f "$2/$t.trs" ] && continue
+        failed=$((failed + 1)); failed_names="$failed_names $1:$(basename "$t")(not-run)"
+        echo "not run: $1:$t"
+    done
     for trs in "$2"/tests/*.trs; do
         [ -f "$trs" ] || continue
         name="$1:$(basename "$trs" .trs)"
@@ -33,6 +39,10 @@ step() { # label, command...: a step that is one test of its own
 check_in() { # label, build dir, make arguments (TESTS=... for a subset)...
     ci_label=$1 ci_dir=$2; shift 2
     echo "== make check ($ci_label)"
+    # What must run: the subset asked for, else the whole list of
+    # tests/Makefile.inc, whatever this build's configure found.
+    ci_expect=$(make -s -C "$ci_dir" print-tests)
+    for a in "$@"; do case $a in TESTS=*) ci_expect=${a#TESTS=} ;; esac; done
     rm -f "$ci_dir"/tests/*.trs
     make -C "$ci_dir" -j"$jobs" check "$@" > "$ci_dir/check.out" 2>&1 || {
         grep -E '^(FAIL|ERROR)' "$ci_dir/check.out"
@@ -44,7 +54,8 @@ check_in() { # label, build dir, make arguments (TESTS=... for a subset)...
     if ! ls "$ci_dir"/tests/*.trs > /dev/null 2>&1; then
         failed=$((failed + 1)); failed_names="$failed_names $ci_label:build"; tail -30 "$ci_dir/check.out"
     fi
-    count "$ci_label" "$ci_dir"
+    echo "$ci_label: $(echo $ci_expect | wc -w) tests expected"
+    count "$ci_label" "$ci_dir" "$ci_expect"
 }
 
 # The other builds configure a clean copy of the distributed sources (the

@@ -15,9 +15,17 @@ pkgs="build-essential autoconf automake libtool pkg-config libcpu-features-dev l
 [ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev \
 	sqlite3 git lua5.4 libpython3.11-testsuite libmimalloc2.0 libjemalloc2"
 
+# Installed for this machine's architecture (or for all): with arm64
+# packages added (dpkg --add-architecture), libcmocka-dev:arm64 alone
+# would otherwise pass for the amd64 one.
+arch=$(dpkg --print-architecture)
+installed() {
+    dpkg-query -W -f='${Status} ${Architecture}\n' "$1" 2>/dev/null |
+        grep -Eq "^install ok installed ($arch|all)\$"
+}
 missing=
 for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    installed "$p" || missing="$missing $p:$arch"
 done
 if [ -n "$missing" ]; then
     sudo=
@@ -28,5 +36,16 @@ if [ -n "$missing" ]; then
 fi
 
 [ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure
+# Configure again when what configure would find has changed since it ran:
+# the first quick-start command configures without cmocka, and the
+# second, after installing it, must not test a build that left the C
+# tests out.
+found=
+for m in cmocka hwloc papi inih; do
+    pkg-config --exists "$m" && found="$found $m"
+done
+if [ ! -f Makefile ] || [ "$(cat config.setup 2>/dev/null)" != "$found" ]; then
+    ./configure
+    echo "$found" > config.setup
+fi
 make -j"$(nproc)"
