@@ -509,6 +509,48 @@ static void *exit_after_destroy(void *argp)
     return NULL;
 }
 
+/* Stats read while another thread runs through its slow path: they used
+ * to wait, pool lock held, for a thread that waited for that lock. */
+typedef struct {
+    vmopt_pool *pool;
+    int rounds, done;
+} churn_arg;
+
+static void *churn(void *arg)
+{
+    churn_arg *a = arg;
+    static void *objs[3000];
+    for (int r = 0; r < a->rounds; r++) {
+        for (int i = 0; i < 3000; i++)
+            objs[i] = vmopt_pool_alloc(a->pool);
+        for (int i = 0; i < 3000; i++)
+            vmopt_pool_free(a->pool, objs[i]);
+    }
+    __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void test_stats_while_used(void **state)
+{
+    vmopt_pool *p = make_pool(64, 0, 16, 0);
+    churn_arg a = {p, 300, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, churn, &a), 0);
+    vmopt_pool_stats st;
+    unsigned reads = 0;
+    while (!__atomic_load_n(&a.done, __ATOMIC_ACQUIRE)) {
+        vmopt_pool_get_stats(p, &st);
+        assert_true(st.allocs <= 300u * 3000u);
+        reads++;
+    }
+    pthread_join(th, NULL);
+    vmopt_pool_get_stats(p, &st);
+    assert_int_equal(st.allocs, 300u * 3000u);
+    assert_int_equal(st.frees, 300u * 3000u);
+    assert_true(reads > 0);
+    vmopt_pool_destroy(p);
+}
+
 static void test_destroy_with_thread_caches(void **state)
 {
     static destroy_shared sh;
@@ -553,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_trim_returns_memory), cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_debug_mode),         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_retune),             cmocka_unit_test(test_destroy_with_thread_caches),
+        cmocka_unit_test(test_stats_while_used),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -331,10 +331,13 @@ static void end(vmopt__pool_tcache *t)
     __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
 }
 
-/* The fast allocs and frees a thread has served, as of now. */
-static void fast_ops(const vmopt__pool_tcache *t, uint64_t *allocs, uint64_t *frees)
+/* The fast allocs and frees a thread has served, as of now: 1, or 0 when
+ * the thread stayed inside its slow path for all the tries.  The caller
+ * holds the pool lock, which that slow path may be waiting for: it must
+ * not wait here. */
+static int fast_ops(const vmopt__pool_tcache *t, uint64_t *allocs, uint64_t *frees)
 {
-    for (;;) {
+    for (int tries = 0; tries < 64; tries++) {
         unsigned seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
         uint64_t s = __atomic_load_n(&t->head.state, __ATOMIC_RELAXED);
         unsigned base = __atomic_load_n(&t->base_n, __ATOMIC_RELAXED);
@@ -344,10 +347,10 @@ static void fast_ops(const vmopt__pool_tcache *t, uint64_t *allocs, uint64_t *fr
             int64_t ops = (int64_t)(s / VMOPT__POOL_OP), net = (int64_t)(s & VMOPT__POOL_N_MASK) - base;
             *allocs = a + (uint64_t)(ops - net) / 2;
             *frees = f + (uint64_t)(ops + net) / 2;
-            return;
+            return 1;
         }
-        sched_yield();
     }
+    return 0;
 }
 
 /* Called under the pool lock at each trip to the depot: a thread that
@@ -701,21 +704,30 @@ VMOPT_EXTERN size_t vmopt_pool_trim(vmopt_pool *p)
 
 VMOPT_EXTERN void vmopt_pool_get_stats(vmopt_pool *p, vmopt_pool_stats *out)
 {
-    pthread_mutex_lock(&p->lock);
-    uint64_t allocs = p->gone[0] + p->locked_allocs, frees = p->gone[1] + p->locked_frees;
-    uint64_t hits = p->gone[2], refills = p->gone[3], drains = p->gone[4];
-    for (vmopt__pool_tcache *t = p->caches; t; t = t->next_in_pool) {
-        uint64_t fa, ff;
-        fast_ops(t, &fa, &ff);
-        allocs += fa + relaxed(&t->slow_allocs);
-        frees += ff + relaxed(&t->slow_frees);
-        hits += fa + ff;
-        refills += relaxed(&t->refills);
-        drains += relaxed(&t->drains);
+    /* A thread in its slow path (seq odd) may wait for the pool lock: then
+     * the lock is let go, and the sum starts again once it has passed. */
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        uint64_t allocs = p->gone[0] + p->locked_allocs, frees = p->gone[1] + p->locked_frees;
+        uint64_t hits = p->gone[2], refills = p->gone[3], drains = p->gone[4];
+        int whole = 1;
+        for (vmopt__pool_tcache *t = p->caches; t && whole; t = t->next_in_pool) {
+            uint64_t fa = 0, ff = 0;
+            whole = fast_ops(t, &fa, &ff);
+            allocs += fa + relaxed(&t->slow_allocs);
+            frees += ff + relaxed(&t->slow_frees);
+            hits += fa + ff;
+            refills += relaxed(&t->refills);
+            drains += relaxed(&t->drains);
+        }
+        if (whole)
+            *out = (vmopt_pool_stats){allocs, frees, hits, refills, drains, p->n_chunks, p->bytes_held,
+                                      p->magazine, p->chunk_bytes};
+        pthread_mutex_unlock(&p->lock);
+        if (whole)
+            return;
+        sched_yield();
     }
-    *out = (vmopt_pool_stats){allocs, frees, hits, refills, drains, p->n_chunks, p->bytes_held,
-                              p->magazine, p->chunk_bytes};
-    pthread_mutex_unlock(&p->lock);
 }
 
 void vmopt__pool_sum(uint64_t *ops, uint64_t *refills, uint64_t *drains)
