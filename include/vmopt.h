@@ -340,9 +340,22 @@ static inline uint64_t vmopt__tlb_hashed(const vmopt__tlb_fast *f, uint64_t page
  *  only where VMOPT_TLB_COUNT_HITS is defined before this header: a counter
  *  in memory chains every lookup to the one before it (0.7 ns a lookup in
  *  bench-tlb). */
+#if defined(__GNUC__) && !defined(__clang__)
+VMOPT_EXTERN void vmopt__tlb_bad_access(void)
+    __attribute__((error("vmopt_tlb_lookup: access must be VMOPT_TLB_READ, _WRITE or _EXEC")));
+#else
+VMOPT_EXTERN void vmopt__tlb_bad_access(void);
+#endif
 static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
 {
     vmopt__tlb_fast *f = (vmopt__tlb_fast *)tlb;
+    /* access indexes tag[]: a constant out of range does not compile (GCC),
+     * a variable one goes to the miss path, which refuses it (-EINVAL).
+     * The test folds away for a constant, the usual call. */
+    if (__builtin_constant_p(access) && access > 2)
+        vmopt__tlb_bad_access();
+    if (!__builtin_constant_p(access) && __builtin_expect(access > 2, 0))
+        return vmopt__tlb_miss(tlb, vaddr, access, fault);
     uint64_t page = vaddr & VMOPT__TLB_PAGE_MASK(f);
     /* The mask's slot first, whatever the hash: an entry holding this page
      * anywhere is its translation, and under another hash it sits there
@@ -379,7 +392,9 @@ VMOPT_EXTERN void vmopt_tlb_switch(vmopt_tlb *tlb, uint64_t asid);
  *  its next miss or lookup through vmopt_tlb_poll(). */
 VMOPT_EXTERN void vmopt_tlb_flush_async(vmopt_tlb *tlb);
 /** Called by the owning thread at its safe points: runs a pending
- *  asynchronous flush.  Returns 1 if it flushed. */
+ *  asynchronous flush, and may resize the table.  Returns 1 if it flushed
+ *  (a resize alone is 0), -EINVAL for a NULL TLB.  The calls on a TLB that
+ *  return nothing do nothing when it is NULL. */
 VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *tlb);
 
 typedef struct vmopt_tlb_stats {
@@ -425,6 +440,9 @@ VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *pool);
 /** An object, or NULL with errno ENOMEM (the pool stays usable). */
 VMOPT_EXTERN VMOPT_HOT_CALL void *vmopt_pool_alloc(vmopt_pool *pool);
 /** Gives an object back; from any thread.  NULL is ignored. */
+/* A double free or a pointer from elsewhere is caught only in debug mode
+ * (debug = 1, VMOPT_POOL_DEBUG=1): otherwise the object is cached twice
+ * and handed out twice, as with malloc's fast paths. */
 VMOPT_EXTERN VMOPT_HOT_CALL void vmopt_pool_free(vmopt_pool *pool, void *obj);
 /** Returns to the OS the chunks whose objects are all free in the depot
  *  or the calling thread's magazines; the bytes released. */

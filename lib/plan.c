@@ -133,3 +133,30 @@ void vmopt__field_format(vmopt__key k, uint64_t v, char *buf, size_t len)
         break;
     }
 }
+
+int vmopt__tlb_shape_wrong(const vmopt__tlb_shape *s, char *why, size_t len, int pair[2])
+{
+    int assoc = s->strategy == VMOPT_TLB_SET_ASSOC, a, b;
+    long ways = s->strategy == VMOPT_TLB_DIRECT ? 1 : s->ways;
+    if (s->min_entries >= 0 && s->max_entries >= 0 && s->min_entries > s->max_entries) {
+        snprintf(why, len, "tlb.min_entries %ld is above tlb.max_entries %ld", s->min_entries, s->max_entries);
+        a = VMOPT__K_TLB_MIN_ENTRIES, b = VMOPT__K_TLB_MAX_ENTRIES;
+    } else if (s->entries >= 0 && s->min_entries >= 0 && s->entries < s->min_entries) {
+        snprintf(why, len, "tlb.entries %ld is below tlb.min_entries %ld", s->entries, s->min_entries);
+        a = VMOPT__K_TLB_ENTRIES, b = VMOPT__K_TLB_MIN_ENTRIES;
+    } else if (s->entries >= 0 && s->max_entries >= 0 && s->entries > s->max_entries) {
+        snprintf(why, len, "tlb.entries %ld is above tlb.max_entries %ld", s->entries, s->max_entries);
+        a = VMOPT__K_TLB_ENTRIES, b = VMOPT__K_TLB_MAX_ENTRIES;
+    } else if (assoc && ways >= 0 && ways != 2 && ways != 4 && ways != 8) {
+        snprintf(why, len, "tlb.ways %ld: a set-associative TLB has 2, 4 or 8", ways);
+        a = VMOPT__K_TLB_WAYS, b = VMOPT__K_TLB_STRATEGY;
+    } else if (ways > 0 && s->min_entries >= 0 && s->min_entries < 2 * ways) {
+        snprintf(why, len, "tlb.min_entries %ld: at least two sets of %ld ways", s->min_entries, ways);
+        a = VMOPT__K_TLB_MIN_ENTRIES, b = VMOPT__K_TLB_WAYS;
+    } else {
+        return 0;
+    }
+    if (pair)
+        pair[0] = a, pair[1] = b;
+    return 1;
+}

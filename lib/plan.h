@@ -146,6 +146,19 @@ struct vmopt_plan {
     char reason[VMOPT__K_COUNT][VMOPT__REASON_LEN];
 };
 
+/* The TLB's fields checked against each other, the one check that profile
+ * files, saved plans and vmopt_tlb_create() all make: min_entries <=
+ * entries <= max_entries, 2, 4 or 8 ways for a set-associative table, and
+ * at least two sets in the smallest table.  A value of -1 is not known yet
+ * (auto, or not set) and is checked against nothing.  0, or 1 with what is
+ * wrong in why ("tlb.min_entries 4194304 is above tlb.max_entries 16") and
+ * the two fields at odds in pair (VMOPT__K_*; NULL: not wanted), the one
+ * named first in why first. */
+typedef struct {
+    long strategy, ways, entries, min_entries, max_entries;
+} vmopt__tlb_shape;
+int vmopt__tlb_shape_wrong(const vmopt__tlb_shape *s, char *why, size_t len, int pair[2]);
+
 /* Values from outside the profile that win over it (VMOPT_SIMD). */
 typedef struct {
     int simd; /* -1: none */

@@ -184,22 +184,22 @@ static const char *basename_of(const char *path)
 }
 
 /* Cross-field rules, checked on the merged profile where values are explicit. */
+/* The one cross-field check of lib/plan.h, on what the profile fixes;
+ * the message names where each of the two fields at odds was set. */
 static int check_consistency(const struct vmopt_profile *p)
 {
-    const vmopt__setting *lo = &p->s[VMOPT__K_TLB_MIN_ENTRIES], *hi = &p->s[VMOPT__K_TLB_MAX_ENTRIES],
-                         *n = &p->s[VMOPT__K_TLB_ENTRIES];
-    if (lo->set && hi->set && !lo->is_auto && !hi->is_auto && lo->value > hi->value)
-        return vmopt__fail(VMOPT_ERANGE_VALUE, "%s: tlb.min_entries %llu is above tlb.max_entries %llu (%s)",
-                           lo->from, (unsigned long long)lo->value, (unsigned long long)hi->value, hi->from);
-    if (n->set && !n->is_auto) {
-        if (lo->set && !lo->is_auto && n->value < lo->value)
-            return vmopt__fail(VMOPT_ERANGE_VALUE, "%s: tlb.entries %llu is below tlb.min_entries %llu (%s)",
-                               n->from, (unsigned long long)n->value, (unsigned long long)lo->value, lo->from);
-        if (hi->set && !hi->is_auto && n->value > hi->value)
-            return vmopt__fail(VMOPT_ERANGE_VALUE, "%s: tlb.entries %llu is above tlb.max_entries %llu (%s)",
-                               n->from, (unsigned long long)n->value, (unsigned long long)hi->value, hi->from);
-    }
-    return 0;
+    long v[VMOPT__K_COUNT];
+    for (int k = 0; k < VMOPT__K_COUNT; k++)
+        v[k] = p->s[k].set && !p->s[k].is_auto ? (long)p->s[k].value : -1;
+    vmopt__tlb_shape shape = {v[VMOPT__K_TLB_STRATEGY], v[VMOPT__K_TLB_WAYS], v[VMOPT__K_TLB_ENTRIES],
+                              v[VMOPT__K_TLB_MIN_ENTRIES], v[VMOPT__K_TLB_MAX_ENTRIES]};
+    char why[160];
+    int pair[2];
+    if (!vmopt__tlb_shape_wrong(&shape, why, sizeof why, pair))
+        return 0;
+    const char *first = p->s[pair[0]].from, *second = p->s[pair[1]].from;
+    return vmopt__fail(VMOPT_ERANGE_VALUE, "%s: %s (%s)", first[0] ? first : p->name, why,
+                       second[0] ? second : "auto");
 }
 
 /* Parses text (this file only) into *own; then loads its includes into

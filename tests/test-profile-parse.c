@@ -88,6 +88,9 @@ static void test_out_of_range(void **state)
     expect_error("[memcpy]\ninline_max = 8\n", VMOPT_ERANGE_VALUE, 2, "out of range");
     expect_error("[tlb]\nmin_entries = 1024\nmax_entries = 256\n", VMOPT_ERANGE_VALUE, 2,
                  "tlb.min_entries 1024 is above tlb.max_entries 256");
+    /* Each value in range, together no TLB vmopt_tlb_create would make. */
+    expect_error("[tlb]\nstrategy = set-assoc\nways = 1\n", VMOPT_ERANGE_VALUE, 3,
+                 "tlb.ways 1: a set-associative TLB has 2, 4 or 8");
 }
 
 static void test_syntax(void **state)

@@ -171,7 +171,34 @@ static void test_refused(void **state)
     edit(path, "pool.chunk_size\t", "pool.magazine\t");
     assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
     assert_contains(vmopt_errmsg(), "appears twice");
+    /* Each TLB value in range, together no TLB: refused as a profile is. */
     spit(path, good, n);
+    edit_value(path, "tlb.min_entries\t", "tlb.min_entries\t4194304");
+    edit_value(path, "tlb.max_entries\t", "tlb.max_entries\t16");
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EBADMSG);
+    assert_contains(vmopt_errmsg(), "tlb.min_entries 4194304 is above tlb.max_entries 16");
+    /* A file others may write, or grown past any plan's size: refused,
+     * naming the file. */
+    spit(path, good, n);
+    chmod(path, 0666);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EPERM);
+    assert_contains(vmopt_errmsg(), "writable by group or others");
+    assert_contains(vmopt_errmsg(), path);
+    chmod(path, 0600);
+    char *big = calloc(1, 70 * 1024);
+    memset(big, 'x', 70 * 1024);
+    spit(path, big, 70 * 1024);
+    free(big);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EFBIG);
+    assert_contains(vmopt_errmsg(), "too large");
+    /* A FIFO (no writer): refused at once, not waited on. */
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), -EINVAL);
+    assert_contains(vmopt_errmsg(), "not a regular file");
+    unlink(path);
+    spit(path, good, n);
+    chmod(path, 0600); /* whatever the umask */
     assert_int_equal(vmopt__plan_load_saved(&back, sig, path, &lv), 0);
     free(good);
 }

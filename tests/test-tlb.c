@@ -249,6 +249,15 @@ static void test_permissions_and_faults(void **state)
     q->host = 0x9000000;
     q->prot = 7;
     assert_ptr_equal(vmopt_tlb_lookup(tlb, vq, VMOPT_TLB_WRITE, &fault), (void *)0x9000000);
+    /* An access kind past tag[] (a variable: a constant would not compile)
+     * is refused, not read from the entry's addend. */
+    volatile unsigned bad = 3;
+    fault = 0;
+    assert_null(vmopt_tlb_lookup(tlb, va, bad, &fault));
+    assert_int_equal(fault, -EINVAL);
+    fault = 0;
+    assert_null(vmopt_tlb_lookup(tlb, 0x10, bad, &fault));
+    assert_int_equal(fault, -EINVAL);
     vmopt_tlb_destroy(tlb);
 }
 
@@ -284,6 +293,33 @@ static void test_bad_config(void **state)
     vmopt_tlb_get_config(tlb, &got);
     assert_true(got.strategy >= 0 && got.entries >= 16 && got.max_entries >= got.entries);
     vmopt_tlb_destroy(tlb);
+    /* Set-associative chosen, ways left to the plan: 4, whatever the
+     * plan's strategy (docs/profiles.md). */
+    cfg.strategy = VMOPT_TLB_SET_ASSOC;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), 0);
+    vmopt_tlb_get_config(tlb, &got);
+    assert_int_equal(got.strategy, VMOPT_TLB_SET_ASSOC);
+    assert_int_equal(got.ways, 4);
+    vmopt_tlb_destroy(tlb);
+    /* The same bound as the profile field's, stated the same way. */
+    cfg.strategy = VMOPT_TLB_DIRECT;
+    cfg.entries = cfg.min_entries = 64;
+    cfg.max_entries = 1l << 23;
+    assert_int_equal(vmopt_tlb_create(&tlb, &cfg), -EINVAL);
+    assert_contains(vmopt_errmsg(), "max_entries 8388608: at most 4194304");
+    /* NULL: the calls that return nothing do nothing, poll says -EINVAL. */
+    vmopt_tlb_flush(NULL);
+    vmopt_tlb_flush_page(NULL, 0);
+    vmopt_tlb_flush_range(NULL, 0, 4096);
+    vmopt_tlb_flush_async(NULL);
+    vmopt_tlb_stats ts;
+    memset(&ts, 0xff, sizeof ts);
+    vmopt_tlb_get_stats(NULL, &ts);
+    assert_int_equal(ts.misses, 0);
+    memset(&got, 0xff, sizeof got);
+    vmopt_tlb_get_config(NULL, &got);
+    assert_int_equal(got.entries, 0);
+    assert_int_equal(vmopt_tlb_poll(NULL), -EINVAL);
 }
 
 /* A full flush of a big table after a few pages costs what was used; the

@@ -367,6 +367,14 @@ int vmopt__plan_load_saved(struct vmopt_plan *plan, const char *signature, const
     for (int k = 0; k < VMOPT__K_COUNT; k++)
         if (!seen[k])
             return CORRUPT("'%s' is missing", vmopt__fields[k].qualified);
+    /* Each value in range is not enough: a plan whose TLB no create call
+     * would accept is refused here, whole, as a profile would be. */
+    vmopt__tlb_shape shape = {(long)out.v[VMOPT__K_TLB_STRATEGY], (long)out.v[VMOPT__K_TLB_WAYS],
+                              (long)out.v[VMOPT__K_TLB_ENTRIES], (long)out.v[VMOPT__K_TLB_MIN_ENTRIES],
+                              (long)out.v[VMOPT__K_TLB_MAX_ENTRIES]};
+    char shape_why[160];
+    if (vmopt__tlb_shape_wrong(&shape, shape_why, sizeof shape_why, NULL))
+        return CORRUPT("%s", shape_why);
     /* Where it came from, for the dump. */
     char origin[VMOPT__ORIGIN_LEN];
     snprintf(origin, sizeof origin, "%s; saved %s (%s, %s)", out.origin, path, level, when);

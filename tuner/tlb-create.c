@@ -28,6 +28,11 @@ VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
         c.field = (type)plan->v[VMOPT__K_##key];
         FROM_PLAN(strategy, TLB_STRATEGY, int)
         FROM_PLAN(hash, TLB_HASH, int)
+        /* The plan's ways are for the plan's strategy: a caller that chose
+         * set-associative over a direct-mapped plan gets 4 (docs/profiles.md). */
+        if (c.ways == VMOPT_TLB_AUTO && c.strategy == VMOPT_TLB_SET_ASSOC &&
+            plan->v[VMOPT__K_TLB_STRATEGY] != VMOPT_TLB_SET_ASSOC)
+            c.ways = 4;
         FROM_PLAN(ways, TLB_WAYS, int)
         FROM_PLAN(entries, TLB_ENTRIES, long)
         FROM_PLAN(min_entries, TLB_MIN_ENTRIES, long)

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "lib/internal.h"
+#include "lib/plan.h"
 #include "lib/tlb/tlb.h"
 
 #define INVALID_TAG UINT64_C(1)
@@ -490,13 +491,18 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
     return result;
 }
 
+/* The calls that return nothing do nothing with a NULL TLB, as
+ * vmopt_tlb_destroy; those that return an int return -EINVAL. */
 VMOPT_EXTERN void vmopt_tlb_flush(vmopt_tlb *t)
 {
-    run_flush(t);
+    if (t)
+        run_flush(t);
 }
 
 VMOPT_EXTERN void vmopt_tlb_flush_page(vmopt_tlb *t, uint64_t vaddr)
 {
+    if (!t)
+        return;
     uint64_t page = vaddr & t->page_mask;
     vmopt__tlb_entry *base = &t->table[set_of(t, page)];
     for (unsigned w = 0; w < t->ways; w++)
@@ -513,7 +519,7 @@ VMOPT_EXTERN void vmopt_tlb_flush_page(vmopt_tlb *t, uint64_t vaddr)
 
 VMOPT_EXTERN void vmopt_tlb_flush_range(vmopt_tlb *t, uint64_t vaddr, uint64_t len)
 {
-    if (len == 0)
+    if (!t || len == 0)
         return;
     uint64_t size = ~t->page_mask + 1;
     uint64_t first = vaddr & t->page_mask;
@@ -538,25 +544,35 @@ VMOPT_EXTERN void vmopt_tlb_switch(vmopt_tlb *t, uint64_t asid)
 
 VMOPT_EXTERN void vmopt_tlb_flush_async(vmopt_tlb *t)
 {
-    atomic_store_explicit(&t->flush_pending, 1, memory_order_release);
+    if (t)
+        atomic_store_explicit(&t->flush_pending, 1, memory_order_release);
 }
 
 VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *t)
 {
+    if (!t)
+        return -EINVAL;
     int flushed = 0;
     if (atomic_exchange_explicit(&t->flush_pending, 0, memory_order_acq_rel)) {
         run_flush(t);
         flushed = 1;
     }
-    /* A safe point is also where a window that saw no flush ends. */
-    if (!flushed && adapt(t, t->n_valid, 0))
-        flushed = 1;
+    /* A safe point is also where a window that saw no flush ends: the
+     * table may resize there, which is not a flush the caller asked for. */
+    if (!flushed)
+        adapt(t, t->n_valid, 0);
     publish(t);
     return flushed;
 }
 
 VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *t, vmopt_tlb_stats *out)
 {
+    if (!out)
+        return;
+    if (!t) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
     *out = t->stats;
     out->hits = t->fast.hits;
     out->entries = t->n_entries;
@@ -566,6 +582,12 @@ VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *t, vmopt_tlb_stats *out)
 
 VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *t, vmopt_tlb_config *out)
 {
+    if (!out)
+        return;
+    if (!t) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
     *out = t->cfg;
     out->entries = (long)t->n_entries;
     out->hash = (int)t->hash;
@@ -636,17 +658,18 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
     if (cfg->hash < VMOPT_TLB_HASH_MASK || cfg->hash > VMOPT_TLB_HASH_FX)
         return BAD("hash %d: not one of VMOPT_TLB_HASH_*", cfg->hash);
     int ways = cfg->strategy == VMOPT_TLB_DIRECT ? 1 : cfg->ways;
-    if (cfg->strategy == VMOPT_TLB_SET_ASSOC && ways != 2 && ways != 4 && ways != 8)
-        return BAD("ways %d: a set-associative TLB has 2, 4 or 8", cfg->ways);
     if (!is_pow2((uint64_t)cfg->min_entries) || !is_pow2((uint64_t)cfg->max_entries) ||
         !is_pow2((uint64_t)cfg->entries))
         return BAD("entries %ld, min_entries %ld, max_entries %ld: each must be a power of two",
                    cfg->entries, cfg->min_entries, cfg->max_entries);
-    if (cfg->min_entries > cfg->entries || cfg->entries > cfg->max_entries || cfg->max_entries > (1l << 24))
-        return BAD("entries %ld outside [min_entries %ld, max_entries %ld] (max 16 Mi)", cfg->entries,
-                   cfg->min_entries, cfg->max_entries);
-    if (cfg->min_entries < 2 * ways)
-        return BAD("min_entries %ld: at least two sets of %d ways", cfg->min_entries, ways);
+    /* The profile field's bound, so that a plan and a create call agree. */
+    uint64_t most = vmopt__fields[VMOPT__K_TLB_MAX_ENTRIES].max;
+    if ((uint64_t)cfg->max_entries > most)
+        return BAD("max_entries %ld: at most %llu", cfg->max_entries, (unsigned long long)most);
+    vmopt__tlb_shape shape = {cfg->strategy, ways, cfg->entries, cfg->min_entries, cfg->max_entries};
+    char why[160];
+    if (vmopt__tlb_shape_wrong(&shape, why, sizeof why, NULL))
+        return BAD("%s", why);
     if (cfg->victim < 0 || cfg->victim > VMOPT__TLB_MAX_VICTIM)
         return BAD("victim %d: 0 to %d entries", cfg->victim, VMOPT__TLB_MAX_VICTIM);
     if (cfg->resize != 0 && cfg->resize != 1)
