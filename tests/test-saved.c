@@ -96,6 +96,26 @@ static void edit_value(const char *path, const char *key, const char *to)
     edit(path, line, to);
 }
 
+/* Each profile its own file: a built-in, a file of the same name, and a
+ * name with dots in it do not share one. */
+static void test_names(void **state)
+{
+    char a[512], b[512], c[512], d[512];
+    setenv("VMOPT_CACHE_DIR", "/cache", 1);
+    vmopt__options_reset();
+    assert_int_equal(vmopt__saved_path("jit", a, sizeof a), 0);
+    assert_string_equal(a, "/cache/jit.plan");
+    assert_int_equal(vmopt__saved_path("/etc/vmopt/jit.fast.conf", b, sizeof b), 0);
+    assert_int_equal(vmopt__saved_path("/etc/vmopt/jit.conf", c, sizeof c), 0);
+    assert_int_equal(vmopt__saved_path("/home/x/jit.conf", d, sizeof d), 0);
+    assert_true(strncmp(b, "/cache/jit.fast.", 16) == 0 && strlen(b) == strlen("/cache/jit.fast.12345678.plan"));
+    assert_string_not_equal(a, c);
+    assert_string_not_equal(b, c);
+    assert_string_not_equal(c, d);
+    unsetenv("VMOPT_CACHE_DIR");
+    vmopt__options_reset();
+}
+
 static void test_round_trip(void **state)
 {
     char sig[VMOPT__SIGNATURE_LEN], path[512];
@@ -340,6 +360,7 @@ static void test_autotune(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_concurrent_writers),

@@ -127,13 +127,27 @@ int vmopt__cache_file(const char *name, char *buf, size_t len)
 
 int vmopt__saved_path(const char *profile_name, char *buf, size_t len)
 {
+    /* A built-in is its name ("jit.plan"); a file is its base name and a
+     * hash of its absolute path ("jit.fast.3f2a9c1e.plan"), so that
+     * jit.fast.conf, a jit.conf elsewhere and the built-in jit do not take
+     * turns overwriting one plan. */
+    int file = strchr(profile_name, '/') || strstr(profile_name, ".conf");
     const char *base = strrchr(profile_name, '/');
     base = base ? base + 1 : profile_name;
-    size_t blen = strcspn(base, ".");
+    size_t blen = strlen(base);
+    if (file && blen > 5 && strcmp(base + blen - 5, ".conf") == 0)
+        blen -= 5;
     char name[256];
-    if (blen == 0 || blen + 6 > sizeof name)
+    if (blen == 0 || blen + 24 > sizeof name || memchr(base, '\n', blen))
         return vmopt__fail(-ENAMETOOLONG, "saved plans: no usable file name for profile '%s'", profile_name);
-    snprintf(name, sizeof name, "%.*s.plan", (int)blen, base);
+    if (!file) {
+        snprintf(name, sizeof name, "%.*s.plan", (int)blen, base);
+    } else {
+        char abs[4096];
+        const char *id = realpath(profile_name, abs) ? abs : profile_name;
+        uint32_t h = (uint32_t)fnv1a(id, strlen(id), FNV_INIT);
+        snprintf(name, sizeof name, "%.*s.%08x.plan", (int)blen, base, (unsigned)h);
+    }
     return vmopt__cache_file(name, buf, len);
 }
 

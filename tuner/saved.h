@@ -27,8 +27,9 @@ int vmopt__cache_file(const char *name, char *buf, size_t len);
 int vmopt__make_parents(const char *path);
 
 /* The file for a profile: $VMOPT_CACHE_DIR, else $XDG_CACHE_HOME/vmopt,
- * else $HOME/.cache/vmopt, then "<profile>.plan" (a profile given as a path
- * is named by its file name).  -ENOENT when no directory can be named. */
+ * else $HOME/.cache/vmopt, then "<profile>.plan" for a built-in, and
+ * "<file name without .conf>.<hash of its absolute path>.plan" for a
+ * profile file.  -ENOENT when no directory can be named. */
 int vmopt__saved_path(const char *profile_name, char *buf, size_t len);
 
 /* Writes the plan atomically: a temporary file in the same directory,
