@@ -18,12 +18,16 @@
 
 #define MAX_INCLUDES 8
 #define MAX_DEPTH 8
+/* Files loaded in all, counting each include as often as it is reached:
+ * 8 includes a file, 8 deep, would otherwise load 8^8 files. */
+#define MAX_LOADS 64
 /* inih reads at most 200 bytes a line, with room for "\r\n\0". */
 #define MAX_LINE 197
 
 typedef struct {
     const char *stack[MAX_DEPTH]; /* identities being loaded, for cycles */
     int depth;
+    int loads; /* files loaded so far, against MAX_LOADS */
 } load_stack;
 
 typedef struct {
@@ -320,6 +324,9 @@ static int push(load_stack *st, const char *identity, const char *shown)
     }
     if (st->depth == MAX_DEPTH)
         return vmopt__fail(VMOPT_ECYCLE, "includes nested deeper than %d at %s", MAX_DEPTH, shown);
+    if (++st->loads > MAX_LOADS)
+        return vmopt__fail(VMOPT_ECYCLE, "includes load more than %d files in all (at %s): not a profile",
+                           MAX_LOADS, shown);
     st->stack[st->depth++] = identity;
     return 0;
 }

@@ -96,6 +96,28 @@ static void test_bad_include(void **state)
     assert_contains(vmopt_errmsg(), "broken.conf:2: tlb.ways = 5");
 }
 
+/* 8 files, each including the next 8 times, 8 deep: 8^7 loads unless the
+ * parser keeps a budget.  It refuses at once, saying why. */
+static void test_fan_out(void **state)
+{
+    char name[32], text[512];
+    const char *top = NULL;
+    for (int i = 7; i >= 0; i--) {
+        int n = snprintf(text, sizeof text, "[profile]\n");
+        for (int k = 0; i < 7 && k < 8; k++)
+            n += snprintf(text + n, sizeof text - (size_t)n, "include = fan%d.conf\n", i + 1);
+        if (i == 7)
+            snprintf(text + n, sizeof text - (size_t)n, "[tlb]\nvictim = 4\n");
+        snprintf(name, sizeof name, "fan%d.conf", i);
+        top = write_file(name, text);
+    }
+    vmopt_profile *p;
+    uint64_t t0 = vmopt__now_ns();
+    assert_int_equal(vmopt_profile_load(&p, top), VMOPT_ECYCLE);
+    assert_contains(vmopt_errmsg(), "more than 64 files");
+    assert_true(vmopt__now_ns() - t0 < 1000000000ull);
+}
+
 static void test_conflict_across_files(void **state)
 {
     /* min from the base, max from the child: checked after the merge. */
@@ -113,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_file_over_builtin),
         cmocka_unit_test(test_relative_and_multiple),
         cmocka_unit_test(test_cycle),
+        cmocka_unit_test(test_fan_out),
         cmocka_unit_test(test_bad_include),
         cmocka_unit_test(test_conflict_across_files),
     };
