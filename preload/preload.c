@@ -10,11 +10,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "dispatch/dispatch.h"
 #include "lib/internal.h"
 #include "lib/options.h"
+#include "tuner/runtime.h"
 
 static void pass_to_libc(void)
 {
@@ -53,9 +55,41 @@ __attribute__((constructor)) static void vmopt_preload_start(void)
     }
     vmopt_options opts = VMOPT_OPTIONS_INIT;
     opts.probe = VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY;
+    opts.flags |= VMOPT__TUNE_PRELOAD;
     if (vmopt_autotune(&opts) < 0)
         vmopt__log(VMOPT__LOG_WARN, "preload: %s; staying on the baseline", vmopt_errmsg());
     else
         vmopt__log(VMOPT__LOG_DEBUG, "preload: tuned in %.0f us", now_us() - t0);
     errno = saved_errno;
+}
+
+/* The retuner's thread, when VMOPT_RETUNE asks for one, starts as main
+ * does, not in this constructor: no thread exists before main, where a
+ * program's own constructors may still count on being alone.  The
+ * executable's start-up code calls __libc_start_main; this one hands it a
+ * main that starts the thread first.  (A program that must stay single-
+ * threaded, as unshare(CLONE_NEWUSER) and seccomp's TSYNC need, must not
+ * be given VMOPT_RETUNE: docs/security.md.) */
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+static main_fn real_main;
+VMOPT_EXTERN int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end);
+
+static int main_with_retuner(int argc, char **argv, char **envp)
+{
+    int saved_errno = errno;
+    vmopt__rt_start_retuner();
+    errno = saved_errno;
+    return real_main(argc, argv, envp);
+}
+
+VMOPT_EXTERN int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end)
+{
+    start_main_fn next = (start_main_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    if (!next)
+        abort(); /* no C library under us: nothing could run */
+    real_main = main;
+    return next(main_with_retuner, argc, argv, init, fini, rtld_fini, stack_end);
 }

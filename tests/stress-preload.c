@@ -145,6 +145,27 @@ static int check_interposed(void)
     return strstr(info.dli_fname, "libvmopt-preload") ? 0 : 1;
 }
 
+/* Threads in this process, from /proc/self/status. */
+static int threads_now(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* The executable's constructors run after the preload's, before main. */
+static int threads_at_constructor;
+__attribute__((constructor)) static void count_threads_early(void)
+{
+    threads_at_constructor = threads_now();
+}
+
 /* A daemon's way with SIGTERM: blocked in every thread it made, read
  * from a signalfd.  A thread of the library's that left it unblocked
  * would take it, and the process would die of it. */
@@ -199,6 +220,11 @@ int main(int argc, char **argv)
         return check_interposed();
     if (argc > 1 && strcmp(argv[1], "signalfd") == 0)
         return read_sigterm();
+    if (argc > 1 && strcmp(argv[1], "threads") == 0) {
+        usleep(50000);
+        printf("threads before main %d, in main %d\n", threads_at_constructor, threads_now());
+        return 0;
+    }
     if (argc > 2 && strcmp(argv[1], "forks") == 0)
         return forks(atoi(argv[2]));
     if (argc > 1 && strcmp(argv[1], "chk-overflow") == 0) {

@@ -105,6 +105,14 @@ if run signalfd VMOPT_CACHE_DIR="$work/c1" VMOPT_RETUNE=1 "$stress" signalfd; th
 else
     no "signalfd with the retuner: rc $rc $(cat "$out.out" "$out.err")"
 fi
+# ---- threads (item 11) ----------------------------------------------------
+printf '[profile]\nname = r\ninclude = default\n[retune]\nenabled = on\n' > "$work/retune-on.conf"
+if run threads VMOPT_CACHE_DIR="$work/c1" VMOPT_RETUNE=1 "$stress" threads; then
+    grep -q '^threads before main 1, in main 2$' "$out.out" && ok "VMOPT_RETUNE: no thread before main, the retuner once main runs"         || no "VMOPT_RETUNE threads: $(cat "$out.out")"
+else no "threads: rc $rc"; fi
+if run threads-profile VMOPT_CACHE_DIR="$work/c1" VMOPT_PROFILE="$work/retune-on.conf" "$stress" threads; then
+    grep -q '^threads before main 1, in main 1$' "$out.out"         && ok "a profile's retune.enabled starts no thread in a preloaded process"         || no "profile retune.enabled threads: $(cat "$out.out")"
+else no "threads-profile: rc $rc"; fi
 if run forks VMOPT_CACHE_DIR="$work/c1" VMOPT_RETUNE=5 VMOPT_DUMP=stderr "$stress" forks 5; then
     dumps=$(grep -c '^\[dispatch\]' "$out.err")
     [ "$dumps" -le 2 ] && ok "5 forked children write no dump ($dumps by the parent)" \

@@ -190,6 +190,8 @@ static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const 
     return NULL;
 }
 
+static int retuner_wanted; /* by the preload's start-up, for vmopt__rt_start_retuner */
+
 /* Outside rt.lock (the retuner takes its own lock, then rt.lock): the
  * retuner follows the new plan, and starts when asked for. */
 static void after_install(const vmopt_options *o)
@@ -202,7 +204,17 @@ static void after_install(const vmopt_options *o)
         enabled = rt.plan->v[VMOPT__K_RETUNE_ENABLED];
     pthread_mutex_unlock(&rt.lock);
     int want = env == 0 ? 0 : env > 0 || (o->flags & VMOPT_TUNE_RETUNE) || enabled;
+    if (o->flags & VMOPT__TUNE_PRELOAD) {
+        __atomic_store_n(&retuner_wanted, env > 0, __ATOMIC_RELAXED);
+        return;
+    }
     if (want && vmopt_retune_start() < 0)
+        vmopt__log(VMOPT__LOG_WARN, "%s; not retuning", vmopt_errmsg());
+}
+
+void vmopt__rt_start_retuner(void)
+{
+    if (__atomic_exchange_n(&retuner_wanted, 0, __ATOMIC_RELAXED) && vmopt_retune_start() < 0)
         vmopt__log(VMOPT__LOG_WARN, "%s; not retuning", vmopt_errmsg());
 }
 
@@ -288,7 +300,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
     }
     if (o.probe & ~VMOPT_PROBE_ALL)
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown probe bits 0x%x", o.probe);
-    if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH | VMOPT_TUNE_RETUNE))
+    if (o.flags & ~(VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH | VMOPT_TUNE_RETUNE | VMOPT__TUNE_PRELOAD))
         return vmopt__fail(-EINVAL, "vmopt_autotune: unknown flags 0x%x", o.flags);
     if (o.tlb_trace_len && !o.tlb_trace)
         return vmopt__fail(-EINVAL, "vmopt_autotune: tlb_trace_len %zu with no tlb_trace", o.tlb_trace_len);

@@ -32,4 +32,12 @@ int vmopt__retune_running(void);
 int vmopt__retune_ever_started(void); /* the thread ran, or vmopt_retune() was called */
 void vmopt__retune_dump(FILE *f, int json);
 
+/* vmopt_options.flags bit of the preload's own: the retuner's thread is
+ * not started by vmopt_autotune but by vmopt__rt_start_retuner, once main
+ * runs, and only for VMOPT_RETUNE in the environment (a profile's
+ * retune.enabled does not start a thread in every process of a host). */
+#define VMOPT__TUNE_PRELOAD 0x80000000u
+/* Starts the retuner if a vmopt_autotune with VMOPT__TUNE_PRELOAD wanted it. */
+void vmopt__rt_start_retuner(void);
+
 #endif
