@@ -95,6 +95,8 @@ if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers; then
     }
     step "fuzz-profile (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-profile tests/corpus
     step "fuzz-mem: every kernel against the oracle (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-mem ""
+    step "fuzz-saved: saved-plan files (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-saved tests/corpus-saved
+    step "fuzz-hostmap: host maps (${fuzz_seconds}s, ASan+UBSan)" fuzz fuzz-hostmap tests/corpus-hostmap
 else failed=$((failed + 1)); failed_names="$failed_names asan:configure"; fi
 
 # 4. ThreadSanitizer, on the tests whose threads share state: the pool's
