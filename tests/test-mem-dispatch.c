@@ -5,6 +5,7 @@
  * never ask for what the machine lacks, and a table swapped while threads
  * copy never shows them a wrong byte. */
 #include <pthread.h>
+#include <sys/wait.h>
 
 #include "dispatch/dispatch.h"
 #include "dispatch/entry.h"
@@ -274,6 +275,31 @@ static void test_swap_while_copying(void **state)
     vmopt_machine_free(host);
 }
 
+/* A child forked inside a sampling window gets the table the window
+ * started from; the parent keeps sampling until it ends the window. */
+static void test_fork_leaves_sampling(void **state)
+{
+    const vmopt__mem_table *before = atomic_load(&vmopt__mem_live);
+    vmopt__mem_sampling(1);
+    const vmopt__mem_table *sampled = atomic_load(&vmopt__mem_live);
+    assert_ptr_equal(sampled->sampled_from, before);
+    pid_t pid = fork();
+    if (pid == 0) {
+        const vmopt__mem_table *t = atomic_load(&vmopt__mem_live);
+        char a[4096], b[4096];
+        memset(a, 7, sizeof a);
+        vmopt_memcpy(b, a, sizeof b);
+        _exit(t == before && !t->sampled_from && b[4095] == 7 ? 0 : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_ptr_equal(atomic_load(&vmopt__mem_live), sampled);
+    vmopt__mem_sampling(0);
+    assert_ptr_equal(atomic_load(&vmopt__mem_live), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_entry_follows_plan),
         cmocka_unit_test(test_table_never_exceeds_machine),
         cmocka_unit_test(test_publish_reuses_tables),
+        cmocka_unit_test(test_fork_leaves_sampling),
         cmocka_unit_test(test_autotune_installs_plan),
         cmocka_unit_test(test_dump_shows_live_table),
         cmocka_unit_test(test_swap_while_copying),
