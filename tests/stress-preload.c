@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -220,6 +221,17 @@ int main(int argc, char **argv)
         return check_interposed();
     if (argc > 1 && strcmp(argv[1], "signalfd") == 0)
         return read_sigterm();
+    if (argc > 2 && strcmp(argv[1], "new-stderr") == 0) {
+        /* A daemon that closes fd 2 and opens its data file there. */
+        usleep(100000);
+        close(2);
+        int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd != 2)
+            return 2;
+        if (write(fd, "data\n", 5) != 5)
+            return 3;
+        exit(0);
+    }
     if (argc > 1 && strcmp(argv[1], "threads") == 0) {
         usleep(50000);
         printf("threads before main %d, in main %d\n", threads_at_constructor, threads_now());

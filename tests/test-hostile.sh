@@ -113,6 +113,11 @@ else no "threads: rc $rc"; fi
 if run threads-profile VMOPT_CACHE_DIR="$work/c1" VMOPT_PROFILE="$work/retune-on.conf" "$stress" threads; then
     grep -q '^threads before main 1, in main 1$' "$out.out"         && ok "a profile's retune.enabled starts no thread in a preloaded process"         || no "profile retune.enabled threads: $(cat "$out.out")"
 else no "threads-profile: rc $rc"; fi
+# ---- the exit-time dump and fd 2 (item 8) ---------------------------------
+if run new-stderr VMOPT_CACHE_DIR="$work/c1" VMOPT_RETUNE=5 VMOPT_DUMP=stderr "$stress" new-stderr "$work/data"; then
+    [ "$(cat "$work/data")" = data ] && ok "the exit-time dump to stderr does not go to a data file now on fd 2" \
+        || no "the exit dump went into the program's data file: $(head -c 200 "$work/data")"
+else no "new-stderr: rc $rc"; fi
 if run forks VMOPT_CACHE_DIR="$work/c1" VMOPT_RETUNE=5 VMOPT_DUMP=stderr "$stress" forks 5; then
     dumps=$(grep -c '^\[dispatch\]' "$out.err")
     [ "$dumps" -le 2 ] && ok "5 forked children write no dump ($dumps by the parent)" \
