@@ -34,6 +34,10 @@ static void test_default_then_named(void **state)
     o.profile = "jit";
     assert_int_equal(vmopt_autotune(&o), 0);
     assert_string_equal(current_name(), "jit");
+    /* jit's retune.enabled started the retuner: stopped, so that the tests
+     * below (which reset options and fork) do not race with a thread none
+     * of them is about (ThreadSanitizer saw both, flakily). */
+    vmopt_retune_stop();
 }
 
 static void test_bad_profile_keeps_plan(void **state)
