@@ -3,8 +3,8 @@
  * after the descriptor is checked: no open may block (O_NONBLOCK: a FIFO
  * opens and is then refused), what is read must be a regular file of a
  * bounded size, and the cache (VMOPT__FILE_OWNED) must be the effective
- * user's: no symlink at the last component, owned by the euid, writable by
- * no one else, in a directory of the same kind.  Every refusal sets the
+ * user's: no symlink at the last component, owned by the euid (or root),
+ * writable by no one else, in a directory of the same kind.  Every refusal sets the
  * thread's message (vmopt_errmsg) naming the path and what is wrong, and
  * leaves errno as it was. */
 #ifndef VMOPT_LIB_FILE_H
