@@ -114,7 +114,7 @@ static void log_change(const char *reason)
     /* A cache another user can write, or a log that is not a regular file
      * of ours (a symlink planted to a file of root's, a FIFO), is refused. */
     int fd = vmopt__file_dir_trusted(path, "retune log");
-    if (fd == 0)
+    if (fd == 0) /* the directory is ours: now the file */
         fd = vmopt__file_open_write(path, O_APPEND | O_RDWR, VMOPT__FILE_OWNED, "retune log");
     if (fd < 0) {
         static int warned;
