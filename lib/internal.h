@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vmopt.h"
 
@@ -28,6 +29,11 @@ int vmopt__parse_uint(const char *s, uint64_t *out, const char **why);
 void vmopt__format_size(uint64_t v, char *buf, size_t len);
 /* Copies src into a buffer of len bytes, always terminated. */
 void vmopt__strlcpy(char *dst, const char *src, size_t len);
+
+/* s as a JSON string, quotes included: '"' and '\\' escaped, every other
+ * control character (and DEL) as \u00XX, so that no text from a file or
+ * another process can break the document or drive a terminal.  NULL is "". */
+void vmopt__json_string(FILE *f, const char *s);
 
 /* CLOCK_MONOTONIC in ns; the coarse one (a few ms of resolution, no
  * system call) for windows measured in tens of ms on slow paths. */

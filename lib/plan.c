@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -159,4 +160,43 @@ int vmopt__tlb_shape_wrong(const vmopt__tlb_shape *s, char *why, size_t len, int
     if (pair)
         pair[0] = a, pair[1] = b;
     return 1;
+}
+
+uint64_t vmopt__field_default(vmopt__key k)
+{
+    uint64_t v = 0;
+    const char *why;
+    if (strcmp(vmopt__fields[k].dflt, "auto") != 0 && vmopt__field_parse(k, vmopt__fields[k].dflt, &v, &why) < 0)
+        v = 0; /* tests/test-profile-parse checks that every default parses */
+    return v;
+}
+
+/* ---- the public accessors of a plan ---- */
+
+VMOPT_EXTERN void vmopt_plan_free(vmopt_plan *plan)
+{
+    free(plan);
+}
+
+VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigned long long *value)
+{
+    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
+    if (k < 0)
+        return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
+    if (value)
+        *value = plan->v[k];
+    return 0;
+}
+
+VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, char *value,
+                                     size_t value_len, const char **reason)
+{
+    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
+    if (k < 0)
+        return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
+    if (value && value_len)
+        vmopt__field_format((vmopt__key)k, plan->v[k], value, value_len);
+    if (reason)
+        *reason = plan->reason[k];
+    return 0;
 }

@@ -159,15 +159,8 @@ typedef struct {
 } vmopt__tlb_shape;
 int vmopt__tlb_shape_wrong(const vmopt__tlb_shape *s, char *why, size_t len, int pair[2]);
 
-/* Values from outside the profile that win over it (VMOPT_SIMD). */
-typedef struct {
-    int simd; /* -1: none */
-    const char *simd_from;
-} vmopt__overrides;
-
-#define VMOPT__OVERRIDES_NONE {-1, NULL}
-
-int vmopt__plan_resolve(struct vmopt_plan *plan, const struct vmopt_machine *m,
-                        const struct vmopt_profile *p, const vmopt__overrides *ov);
+/* A field's default as a value (its table row's, parsed); 0 for one whose
+ * default is "auto", which only the resolver can decide. */
+uint64_t vmopt__field_default(vmopt__key k);
 
 #endif

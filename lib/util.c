@@ -99,6 +99,20 @@ void vmopt__format_size(uint64_t v, char *buf, size_t len)
     snprintf(buf, len, "%" PRIu64 " %s", v, names[i]);
 }
 
+void vmopt__json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
     struct timespec ts;

@@ -9,7 +9,7 @@
 
 #include "tuner/calibrate.h"
 #include "tuner/probe.h"
-#include "tuner/retune.h"
+#include "tuner/retune-decide.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
 #ifdef __x86_64__

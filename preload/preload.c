@@ -16,7 +16,7 @@
 #include "dispatch/dispatch.h"
 #include "lib/internal.h"
 #include "lib/options.h"
-#include "tuner/runtime.h"
+#include "runtime/runtime.h"
 
 static void pass_to_libc(void)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
-#include "profiles/profile.h"
+#include "profiles/builtin.h"
 
 const vmopt__builtin *vmopt__builtin_find(const char *name)
 {

@@ -1,6 +1,7 @@
 /* Dumps of the machine and the plan, as text for people and as JSON for
  * programs (docs/dump-format.md; bump FORMAT_VERSION on any change that is
- * not a pure addition). */
+ * not a pure addition).  What is live in a process, the dispatch table and
+ * the retune history, is the runtime's to add (runtime/live.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,8 +12,7 @@
 #include "lib/internal.h"
 #include "lib/machine.h"
 #include "lib/plan.h"
-#include "tuner/runtime.h"
-#include "dispatch/dispatch.h"
+#include "profiles/dump.h"
 
 #define FORMAT_VERSION 1
 
@@ -22,20 +22,6 @@ static const char *const cache_keys[VMOPT__CACHE_LEVELS] = {"l1d", "l2", "l3"};
 static const char *src(uint8_t s)
 {
     return vmopt__source_name((vmopt__source)s);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
 }
 
 static void json_fact(FILE *f, const char *key, const vmopt__fact *v)
@@ -58,19 +44,19 @@ static int unprobed(const struct vmopt_machine *m, unsigned what)
 static void machine_json(FILE *f, const struct vmopt_machine *m)
 {
     fputs("{\"arch\": ", f);
-    json_str(f, m->arch);
+    vmopt__json_string(f, m->arch);
     fputs(", \"vendor\": ", f);
-    json_str(f, m->vendor);
+    vmopt__json_string(f, m->vendor);
     fputs(", \"model\": ", f);
-    json_str(f, m->model);
+    vmopt__json_string(f, m->model);
     fprintf(f, ", \"family\": %d, \"model_number\": %d, \"stepping\": %d", m->family, m->model_number,
             m->stepping);
     fputs(",\n  \"probes\": {\"isa\": ", f);
-    json_str(f, m->isa_probe ? m->isa_probe : "none");
+    vmopt__json_string(f, m->isa_probe ? m->isa_probe : "none");
     fputs(", \"topology\": ", f);
-    json_str(f, m->topology_probe ? m->topology_probe : "skipped");
+    vmopt__json_string(f, m->topology_probe ? m->topology_probe : "skipped");
     fputs(", \"counters\": ", f);
-    json_str(f, m->counters_probe ? m->counters_probe : "skipped");
+    vmopt__json_string(f, m->counters_probe ? m->counters_probe : "skipped");
     fputs("},\n  \"features\": {", f);
     for (int i = 0, n = 0; i < VMOPT__FEAT_COUNT; i++)
         if (vmopt__has(m, (vmopt__feature)i))
@@ -105,14 +91,14 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
         if (m->presets & (1u << i))
             fprintf(f, "%s\"%s\"", n++ ? ", " : "", vmopt__preset_name(i));
     fputs("], \"version\": ", f);
-    json_str(f, m->counters_version);
+    vmopt__json_string(f, m->counters_version);
     fputs(", \"reason\": ", f);
-    json_str(f, m->counters ? "" : m->counters_reason);
+    vmopt__json_string(f, m->counters ? "" : m->counters_reason);
     fputc('}', f);
     /* What a quick probe left out: those values read 0 or "", not as facts. */
     if (m->unprobed || !(m->probed & VMOPT_PROBE_COUNTERS)) {
         fputs(",\n  \"not_probed\": {\"why\": ", f);
-        json_str(f, NOT_PROBED);
+        vmopt__json_string(f, NOT_PROBED);
         fputs(", \"facts\": [", f);
         const char *sep = "";
         if (unprobed(m, VMOPT__UNPROBED_IDENTITY) && !m->vendor[0]) {
@@ -237,7 +223,7 @@ static void value_json(FILE *f, vmopt__key k, uint64_t v)
     char text[48];
     switch (fd->type) {
     case VMOPT__T_ENUM:
-        json_str(f, fd->names[v]);
+        vmopt__json_string(f, fd->names[v]);
         break;
     case VMOPT__T_BOOL:
         fputs(v ? "true" : "false", f);
@@ -255,15 +241,15 @@ static void value_json(FILE *f, vmopt__key k, uint64_t v)
 static void plan_json(FILE *f, const struct vmopt_plan *p)
 {
     fputs("{\"name\": ", f);
-    json_str(f, p->profile);
+    vmopt__json_string(f, p->profile);
     fputs(", \"description\": ", f);
-    json_str(f, p->description);
+    vmopt__json_string(f, p->description);
     fputs(", \"origin\": ", f);
-    json_str(f, p->origin);
+    vmopt__json_string(f, p->origin);
     fputs(", \"chain\": ", f);
-    json_str(f, p->chain);
+    vmopt__json_string(f, p->chain);
     fputs(", \"workload\": ", f);
-    json_str(f, vmopt__workload_names[p->workload]);
+    vmopt__json_string(f, vmopt__workload_names[p->workload]);
     fputs("},\n \"plan\": {", f);
     const char *section = NULL;
     for (int k = 0; k < VMOPT__K_COUNT; k++) {
@@ -277,7 +263,7 @@ static void plan_json(FILE *f, const struct vmopt_plan *p)
         fprintf(f, "\n    \"%s\": {\"value\": ", fd->key);
         value_json(f, (vmopt__key)k, p->v[k]);
         fprintf(f, ", \"auto\": %s, \"reason\": ", p->is_auto[k] ? "true" : "false");
-        json_str(f, p->reason[k]);
+        vmopt__json_string(f, p->reason[k]);
         fputc('}', f);
     }
     fputs("}}", f);
@@ -303,35 +289,26 @@ static void plan_text(FILE *f, const struct vmopt_plan *p)
     }
 }
 
-VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_plan *plan, unsigned flags)
+void vmopt__plan_dump_open(FILE *f, const struct vmopt_machine *m, const struct vmopt_plan *plan, int json)
 {
-    if (!f || !m || !plan)
-        return vmopt__fail(-EINVAL, "vmopt_plan_dump: file, machine and plan are required");
-    if (flags & VMOPT_DUMP_JSON) {
+    if (json) {
         fprintf(f, "{\"format\": \"vmopt-dump\", \"format_version\": %d, \"vmopt_version\": \"%s\",\n"
                    " \"machine\": ",
                 FORMAT_VERSION, VMOPT_VERSION_STRING);
         machine_json(f, m);
         fputs(",\n \"profile\": ", f);
         plan_json(f, plan);
-        if (flags & VMOPT_DUMP_LIVE) {
-            fputs(",\n \"dispatch\": ", f);
-            vmopt__mem_table_print_json(f, atomic_load(&vmopt__mem_live));
-            fputs(",\n \"retune\": ", f);
-            vmopt__retune_dump(f, 1);
-        }
-        fputs("}\n", f);
     } else {
         fprintf(f, "vmopt %s: plan\n", VMOPT_VERSION_STRING);
         machine_text(f, m);
         fputc('\n', f);
         plan_text(f, plan);
-        if (flags & VMOPT_DUMP_LIVE) {
-            fputs("\n[dispatch]       # live in this process\n", f);
-            vmopt__mem_table_print(f, atomic_load(&vmopt__mem_live));
-            fputs("\n[retune]         # live in this process\n", f);
-            vmopt__retune_dump(f, 0);
-        }
     }
+}
+
+int vmopt__plan_dump_close(FILE *f, int json)
+{
+    if (json)
+        fputs("}\n", f);
     return ferror(f) ? vmopt__fail(-EIO, "dump: write failed") : 0;
 }

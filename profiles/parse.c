@@ -14,7 +14,7 @@
 
 #include "lib/file.h"
 #include "lib/internal.h"
-#include "profiles/profile.h"
+#include "profiles/builtin.h"
 
 #define MAX_INCLUDES 8
 #define MAX_DEPTH 8

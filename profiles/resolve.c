@@ -13,6 +13,7 @@
 #include "lib/machine.h"
 #include "lib/mem/registry.h"
 #include "lib/plan.h"
+#include "profiles/resolve.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/entry.h"
 
@@ -541,33 +542,5 @@ VMOPT_EXTERN int vmopt_plan_resolve(vmopt_plan **out, const vmopt_machine *m, co
         return rc;
     }
     *out = plan;
-    return 0;
-}
-
-VMOPT_EXTERN void vmopt_plan_free(vmopt_plan *plan)
-{
-    free(plan);
-}
-
-VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigned long long *value)
-{
-    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
-    if (k < 0)
-        return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
-    if (value)
-        *value = plan->v[k];
-    return 0;
-}
-
-VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, char *value,
-                                     size_t value_len, const char **reason)
-{
-    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
-    if (k < 0)
-        return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
-    if (value && value_len)
-        vmopt__field_format((vmopt__key)k, plan->v[k], value, value_len);
-    if (reason)
-        *reason = plan->reason[k];
     return 0;
 }

@@ -13,7 +13,7 @@
 
 #include "lib/internal.h"
 #include "lib/options.h"
-#include "tuner/host-config.h"
+#include "runtime/host-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

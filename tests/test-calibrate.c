@@ -7,6 +7,7 @@
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "profiles/resolve.h"
 #include "tuner/calibrate.h"
 #include "tests/testutil.h"
 

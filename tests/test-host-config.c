@@ -4,7 +4,7 @@
  * caller's and $VMOPT_PROFILE winning over it. */
 #include "lib/options.h"
 #include "lib/plan.h"
-#include "tuner/host-config.h"
+#include "runtime/host-config.h"
 #include "tests/testutil.h"
 
 static int lookup(const char *conf_text, const char *exe, char *profile, char *from)

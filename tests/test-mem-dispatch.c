@@ -11,8 +11,9 @@
 #include "dispatch/entry.h"
 #include "lib/mem/registry.h"
 #include "lib/plan.h"
+#include "profiles/resolve.h"
 #include "lib/options.h"
-#include "profiles/profile.h"
+#include "profiles/builtin.h"
 #include "tests/memcheck.h"
 #include "tests/testutil.h"
 

@@ -11,8 +11,8 @@
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "lib/plan.h"
-#include "tuner/counters.h"
-#include "tuner/retune.h"
+#include "tuner/sample-counters.h"
+#include "tuner/retune-decide.h"
 #include "tests/testutil.h"
 
 #define MS 1000000ull

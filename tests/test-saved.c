@@ -9,6 +9,7 @@
 
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "profiles/resolve.h"
 #include "tuner/saved.h"
 #include "tests/testutil.h"
 

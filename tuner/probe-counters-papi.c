@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
-#include "tuner/counters.h"
+#include "tuner/sample-counters.h"
 #include "tuner/probe.h"
 
 static const int preset_codes[VMOPT__PRESET_COUNT] = {

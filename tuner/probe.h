@@ -15,11 +15,11 @@ typedef struct {
 } vmopt__probe;
 
 /* The components linked into this library, highest priority first within
- * each part; NULL-terminated.  libvmopt has tuner/components.c, the preload
+ * each part; NULL-terminated.  libvmopt has runtime/components.c, the preload
  * library its own cheaper list (preload/components.c). */
 extern const vmopt__probe *const vmopt__probe_components[];
 
-extern const vmopt__probe vmopt__probe_isa_x86;
+extern const vmopt__probe vmopt__probe_isa_cpu_features;
 extern const vmopt__probe vmopt__probe_isa_glibc;
 extern const vmopt__probe vmopt__probe_isa_baseline;
 extern const vmopt__probe vmopt__probe_topology_hwloc;

@@ -1,7 +1,7 @@
 /* Runtime retuning: what a sample of the running process holds, and the
  * decision made from it.  The decision is a pure function of the state
  * before, the [retune] settings and the sample, so that tests feed it
- * synthetic and recorded samples; tuner/runtime.c collects the samples,
+ * synthetic and recorded samples; runtime/retuner.c collects the samples,
  * acts on the decisions and keeps their history. */
 #ifndef VMOPT_RETUNE_H
 #define VMOPT_RETUNE_H

@@ -11,7 +11,7 @@
 #include "lib/file.h"
 #include "lib/internal.h"
 #include "lib/options.h"
-#include "tuner/host-config.h"
+#include "runtime/host-config.h"
 
 /* A host map is at most this big. */
 #define MAX_MAP (1u << 20)

@@ -7,13 +7,13 @@
 #include "lib/pool/pool.h"
 #include "lib/tlb/tlb.h"
 #include "tuner/calibrate.h"
-#include "tuner/counters.h"
+#include "tuner/sample-counters.h"
 #include "tuner/probe.h"
-#include "tuner/retune.h"
+#include "tuner/retune-decide.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
 #ifdef __x86_64__
-    &vmopt__probe_isa_x86,
+    &vmopt__probe_isa_cpu_features,
 #endif
     &vmopt__probe_isa_baseline,
 #ifdef HAVE_HWLOC

@@ -1,6 +1,7 @@
-/* Profiles: parsing (with include inheritance) and the built-in set. */
-#ifndef VMOPT_PROFILE_H
-#define VMOPT_PROFILE_H
+/* The built-in profiles (profiles/builtin.c), their texts generated from
+ * profiles/NAME.conf at build time (profiles/gen-builtin.sh). */
+#ifndef VMOPT_PROFILES_BUILTIN_H
+#define VMOPT_PROFILES_BUILTIN_H
 
 #include "lib/plan.h"
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "lib/plan.h"
-#include "tuner/retune.h"
+#include "tuner/retune-decide.h"
 
 #define BIG_CLASS 13 /* 2^(13+7) = 1 MiB */
 #define BALANCED_FLOOR 0.25

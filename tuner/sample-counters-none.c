@@ -1,7 +1,7 @@
 /* A build without PAPI: no hardware counts for the retuner. */
 #include "config.h"
 
-#include "tuner/counters.h"
+#include "tuner/sample-counters.h"
 
 int vmopt__counters_read(uint64_t *cycles, uint64_t *dtlb_misses, uint64_t *llc_misses)
 {

@@ -8,7 +8,7 @@
 #include "lib/internal.h"
 #include "lib/plan.h"
 #include "lib/tlb/tlb.h"
-#include "tuner/runtime.h"
+#include "runtime/runtime.h"
 
 VMOPT_EXTERN int vmopt_tlb_create(vmopt_tlb **out, const vmopt_tlb_config *cfg)
 {

@@ -61,4 +61,4 @@ static int probe_x86(struct vmopt_machine *m)
     return 0;
 }
 
-const vmopt__probe vmopt__probe_isa_x86 = {"cpu_features", VMOPT_PROBE_ISA, probe_x86};
+const vmopt__probe vmopt__probe_isa_cpu_features = {"cpu_features", VMOPT_PROBE_ISA, probe_x86};

@@ -24,11 +24,9 @@
 #include "lib/internal.h"
 #include "lib/options.h"
 #include "lib/plan.h"
-#include "tuner/retune.h"
-#include "tuner/runtime.h"
+#include "tuner/retune-decide.h"
+#include "runtime/runtime.h"
 #include "tuner/saved.h"
-
-#define HISTORY 16
 
 static struct {
     pthread_mutex_t lock;
@@ -40,8 +38,8 @@ static struct {
     uint64_t period_ns, window_ns, window_start_ns, last_sample_ns;
     uint64_t h0_calls[VMOPT__SIZE_CLASSES], h0_bytes[VMOPT__SIZE_CLASSES];
     vmopt__sample prev; /* the collector's cumulative counts at the last sample */
-    vmopt_retune_event history[HISTORY];
-    unsigned n_history; /* ever recorded; the last HISTORY are kept */
+    vmopt_retune_event history[VMOPT__RETUNE_HISTORY];
+    unsigned n_history; /* ever recorded; the last VMOPT__RETUNE_HISTORY are kept */
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void collect(vmopt__sample *c)
@@ -191,7 +189,7 @@ VMOPT_EXTERN int vmopt_retune_log(FILE *f, unsigned last, char *path_out, size_t
 
 static void record(uint64_t now, int from, int to, const char *reason)
 {
-    vmopt_retune_event *e = &R.history[R.n_history++ % HISTORY];
+    vmopt_retune_event *e = &R.history[R.n_history++ % VMOPT__RETUNE_HISTORY];
     e->t = (double)(now - vmopt__rt_start_ns()) / 1e9;
     vmopt__strlcpy(e->from, vmopt__workload_names[from], sizeof e->from);
     vmopt__strlcpy(e->to, vmopt__workload_names[to], sizeof e->to);
@@ -382,9 +380,9 @@ VMOPT_EXTERN int vmopt_retune(void)
 VMOPT_EXTERN unsigned vmopt_retune_history(vmopt_retune_event *out, unsigned max)
 {
     pthread_mutex_lock(&R.lock);
-    unsigned kept = R.n_history < HISTORY ? R.n_history : HISTORY, n = 0;
+    unsigned kept = R.n_history < VMOPT__RETUNE_HISTORY ? R.n_history : VMOPT__RETUNE_HISTORY, n = 0;
     for (unsigned i = R.n_history - kept; i < R.n_history && n < max; i++)
-        out[n++] = R.history[i % HISTORY];
+        out[n++] = R.history[i % VMOPT__RETUNE_HISTORY];
     pthread_mutex_unlock(&R.lock);
     return n;
 }
@@ -410,31 +408,4 @@ int vmopt__retune_running(void)
     int r = R.running;
     pthread_mutex_unlock(&R.lock);
     return r;
-}
-
-void vmopt__retune_dump(FILE *f, int json)
-{
-    vmopt_retune_event e[HISTORY];
-    unsigned n = vmopt_retune_history(e, HISTORY);
-    int running = vmopt__retune_running();
-    if (json) {
-        fprintf(f, "{\"running\": %s, \"changes\": [", running ? "true" : "false");
-        for (unsigned i = 0; i < n; i++) {
-            fprintf(f, "%s{\"t\": %.3f, \"from\": \"%s\", \"to\": \"%s\", \"reason\": \"", i ? ", " : "", e[i].t,
-                    e[i].from, e[i].to);
-            for (const char *c = e[i].reason; *c; c++)
-                if (*c == '"' || *c == '\\')
-                    fprintf(f, "\\%c", *c);
-                else if ((unsigned char)*c >= 0x20)
-                    fputc(*c, f);
-            fputs("\"}", f);
-        }
-        fputs("]}", f);
-        return;
-    }
-    fprintf(f, "thread           %s\n", running ? "running" : "not running");
-    if (!n)
-        fputs("changes          none\n", f);
-    for (unsigned i = 0; i < n; i++)
-        fprintf(f, "change           t=%.3fs %s\n", e[i].t, e[i].reason);
 }

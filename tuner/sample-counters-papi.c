@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tuner/counters.h"
+#include "tuner/sample-counters.h"
 
 #define MAX_THREADS 256
 

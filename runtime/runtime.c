@@ -19,10 +19,11 @@
 #include "lib/machine.h"
 #include "lib/options.h"
 #include "lib/plan.h"
+#include "profiles/resolve.h"
 #include "tuner/calibrate.h"
-#include "tuner/host-config.h"
-#include "tuner/retune.h"
-#include "tuner/runtime.h"
+#include "runtime/host-config.h"
+#include "tuner/retune-decide.h"
+#include "runtime/runtime.h"
 #include "tuner/saved.h"
 
 const char *const vmopt__level_names[] = {"estimate", "measure", "exhaustive", NULL};
@@ -228,9 +229,9 @@ void vmopt__rt_retune_settings(int *workload, uint64_t *period_ms, uint64_t *dwe
         *hysteresis = rt.plan->v[VMOPT__K_RETUNE_HYSTERESIS];
     } else {
         *workload = VMOPT__WL_BALANCED;
-        *period_ms = 100;
-        *dwell_ms = 1000;
-        *hysteresis = 20;
+        *period_ms = vmopt__field_default(VMOPT__K_RETUNE_PERIOD);
+        *dwell_ms = vmopt__field_default(VMOPT__K_RETUNE_DWELL);
+        *hysteresis = vmopt__field_default(VMOPT__K_RETUNE_HYSTERESIS);
     }
     pthread_mutex_unlock(&rt.lock);
 }

@@ -9,7 +9,7 @@
 #include "lib/options.h"
 #include "lib/plan.h"
 #include "lib/pool/pool.h"
-#include "tuner/runtime.h"
+#include "runtime/runtime.h"
 
 VMOPT_EXTERN int vmopt_pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
 {

@@ -1,5 +1,5 @@
-/* Between the runtime (tuner/runtime.c: the plan in force) and the
- * retuner (tuner/retuner.c). */
+/* Between the runtime (runtime/runtime.c: the plan in force) and the
+ * retuner (runtime/retuner.c). */
 #ifndef VMOPT_RUNTIME_H
 #define VMOPT_RUNTIME_H
 
@@ -26,11 +26,11 @@ int vmopt__check_create(const void *out, const void *cfg, size_t cfg_size, size_
 /* When the first plan was installed (CLOCK_MONOTONIC ns). */
 uint64_t vmopt__rt_start_ns(void);
 
-/* The retuner's side. */
+/* The retuner's side.  It keeps the last VMOPT__RETUNE_HISTORY changes. */
+#define VMOPT__RETUNE_HISTORY 16
 void vmopt__retune_reset(void);
 int vmopt__retune_running(void);
 int vmopt__retune_ever_started(void); /* the thread ran, or vmopt_retune() was called */
-void vmopt__retune_dump(FILE *f, int json);
 
 /* vmopt_options.flags bit of the preload's own: the retuner's thread is
  * not started by vmopt_autotune but by vmopt__rt_start_retuner, once main
