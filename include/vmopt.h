@@ -134,6 +134,26 @@ VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigne
 VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, char *value,
                                      size_t value_len, const char **reason);
 
+/* ---- environment options ---------------------------------------------- */
+
+/** One VMOPT_* environment variable: what it means, its default, and the
+ *  value in force.  A value the library refused (bad syntax) is ignored:
+ *  value is then NULL and refused says why. */
+typedef struct vmopt_option_info {
+    const char *variable;      /* "VMOPT_SIMD" */
+    const char *meaning;
+    const char *default_value; /* as people read it: "warn", "the plan's memcpy.simd" */
+    const char *value;         /* the environment's value in force, NULL: the default */
+    const char *refused;       /* why a set value was ignored, NULL: not refused */
+} vmopt_option_info;
+
+/** The index-th option (0, 1, ...); 0, or -ENOENT past the last.  What
+ *  `vmopt options` prints. */
+VMOPT_EXTERN int vmopt_option_describe(unsigned index, vmopt_option_info *out);
+/** The value in force of one option ("VMOPT_PROFILE"), validated; NULL
+ *  when unset, refused or not an option. */
+VMOPT_EXTERN const char *vmopt_option_get(const char *variable);
+
 /* ---- dumps -------------------------------------------------------------- */
 
 #define VMOPT_DUMP_JSON 0x1u

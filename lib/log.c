@@ -13,7 +13,7 @@ void vmopt__log(vmopt__log_level level, const char *fmt, ...)
     static const char *const tags[] = {"error", "warn", "info", "debug"};
     int saved = errno;
 
-    if ((long)level > vmopt__option_long(VMOPT__O_LOG, VMOPT__LOG_WARN))
+    if ((long)level > vmopt__option_long(VMOPT__O_LOG))
         return;
     char line[640];
     va_list ap;

@@ -70,9 +70,11 @@ static int check_retune(const char *value, long *num, const char **why)
 static const struct {
     const char *variable;
     validator check;
-    const char *meaning;
+    long dflt;
+    const char *dflt_text, *meaning;
 } table[VMOPT__O_COUNT] = {
-#define VMOPT__OPT_ROW_(id, var, chk, meaning) [VMOPT__O_##id] = {var, check_##chk, meaning},
+#define VMOPT__OPT_ROW_(id, var, chk, dflt, dflt_text, meaning)                                    \
+    [VMOPT__O_##id] = {var, check_##chk, dflt, dflt_text, meaning},
     VMOPT__OPTIONS(VMOPT__OPT_ROW_)
 #undef VMOPT__OPT_ROW_
 };
@@ -81,6 +83,7 @@ static struct {
     pthread_mutex_t lock;
     unsigned char read[VMOPT__O_COUNT];
     const char *value[VMOPT__O_COUNT];
+    const char *refused[VMOPT__O_COUNT]; /* why a set value was refused */
     long num[VMOPT__O_COUNT];
 } state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -96,8 +99,9 @@ static const char *read_option(vmopt__option o)
         state.value[o] = raw;
         state.num[o] = num;
     }
+    state.refused[o] = raw && !state.value[o] ? why : NULL;
     __atomic_store_n(&state.read[o], 1, __ATOMIC_RELEASE);
-    return raw && !state.value[o] ? why : NULL;
+    return state.refused[o];
 }
 
 static int ensure_read(vmopt__option o)
@@ -123,9 +127,11 @@ const char *vmopt__option_string(vmopt__option o)
     return ensure_read(o) ? state.value[o] : NULL;
 }
 
-long vmopt__option_long(vmopt__option o, long dflt)
+long vmopt__option_long(vmopt__option o)
 {
-    return ensure_read(o) && state.value[o] ? state.num[o] : dflt;
+    if (!ensure_read(o))
+        return -1;
+    return state.value[o] ? state.num[o] : table[o].dflt;
 }
 
 const char *vmopt__option_variable(vmopt__option o)
@@ -136,6 +142,32 @@ const char *vmopt__option_variable(vmopt__option o)
 const char *vmopt__option_meaning(vmopt__option o)
 {
     return (unsigned)o < VMOPT__O_COUNT ? table[o].meaning : NULL;
+}
+
+VMOPT_EXTERN int vmopt_option_describe(unsigned index, vmopt_option_info *out)
+{
+    if (!out)
+        return vmopt__fail(-EINVAL, "vmopt_option_describe: out is required");
+    if (index >= VMOPT__O_COUNT)
+        return -ENOENT;
+    vmopt__option o = (vmopt__option)index;
+    ensure_read(o);
+    *out = (vmopt_option_info){
+        .variable = table[o].variable,
+        .meaning = table[o].meaning,
+        .default_value = table[o].dflt_text,
+        .value = state.value[o],
+        .refused = state.refused[o],
+    };
+    return 0;
+}
+
+VMOPT_EXTERN const char *vmopt_option_get(const char *variable)
+{
+    for (unsigned o = 0; variable && o < VMOPT__O_COUNT; o++)
+        if (strcmp(table[o].variable, variable) == 0)
+            return vmopt__option_string((vmopt__option)o);
+    return NULL;
 }
 
 void vmopt__options_reset(void)

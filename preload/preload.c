@@ -45,7 +45,7 @@ __attribute__((constructor)) static void vmopt_preload_start(void)
     int saved_errno = errno;
     double t0 = now_us();
 
-    if (vmopt__option_long(VMOPT__O_DISABLE, 0) == 1) {
+    if (vmopt__option_long(VMOPT__O_DISABLE) == 1) {
         pass_to_libc();
         /* Still show what would have been chosen when asked to. */
         if (vmopt__option_string(VMOPT__O_DUMP) == NULL) {

@@ -32,7 +32,7 @@ VMOPT_EXTERN int vmopt_pool_create(vmopt_pool **out, const vmopt_pool_config *cf
 #ifdef VMOPT_DEBUG
         c.debug = 1;
 #else
-        c.debug = vmopt__option_long(VMOPT__O_POOL_DEBUG, 0) == 1;
+        c.debug = vmopt__option_long(VMOPT__O_POOL_DEBUG) == 1;
 #endif
     }
     return vmopt__pool_create(out, &c);

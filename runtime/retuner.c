@@ -55,7 +55,7 @@ static void init(uint64_t now)
     uint64_t period_ms, dwell_ms, hysteresis;
     int workload;
     vmopt__rt_retune_settings(&workload, &period_ms, &dwell_ms, &hysteresis);
-    long env = vmopt__option_long(VMOPT__O_RETUNE, -1);
+    long env = vmopt__option_long(VMOPT__O_RETUNE);
     if (env > 1)
         period_ms = (uint64_t)env;
     R.period_ns = period_ms * 1000000ull;

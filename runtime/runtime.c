@@ -91,7 +91,7 @@ static void install_dispatch(const struct vmopt_machine *m, const struct vmopt_p
 {
     vmopt__mem_table t;
 
-    if (vmopt__option_long(VMOPT__O_DISABLE, 0) == 1)
+    if (vmopt__option_long(VMOPT__O_DISABLE) == 1)
         return;
     vmopt__mem_table_from_plan(&t, plan, m);
     if (!vmopt__mem_publish(&t))
@@ -198,7 +198,7 @@ static int retuner_wanted; /* by the preload's start-up, for vmopt__rt_start_ret
 static void after_install(const vmopt_options *o)
 {
     vmopt__retune_reset();
-    long env = vmopt__option_long(VMOPT__O_RETUNE, -1);
+    long env = vmopt__option_long(VMOPT__O_RETUNE);
     uint64_t enabled = 0;
     pthread_mutex_lock(&rt.lock);
     if (rt.plan)
@@ -338,7 +338,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
 
     char simd_from[64];
     vmopt__overrides ov = VMOPT__OVERRIDES_NONE;
-    long simd = vmopt__option_long(VMOPT__O_SIMD, -1);
+    long simd = vmopt__option_long(VMOPT__O_SIMD);
     if (simd >= 0) {
         ov.simd = (int)simd;
         snprintf(simd_from, sizeof simd_from, "VMOPT_SIMD=%s", vmopt__option_string(VMOPT__O_SIMD));

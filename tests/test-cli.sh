@@ -121,5 +121,21 @@ grep -q '^\[retune log\] .*retune.log)$' "$work/dump-log.txt" && grep -q 'qemu-s
 VMOPT_CACHE_DIR="$work/nolog" "$vmopt" dump | grep -q 'retune log' && fail "dump shows a retune log that is not there" \
     || ok "dump without a retune log has no such section"
 
+# vmopt options: every row of lib/options.h, with the value in force as the
+# library reads it (a refused value shown as ignored, with why).
+VMOPT_LOG=info VMOPT_SIMD=avx1024 "$vmopt" options > "$work/options.out" 2> /dev/null
+rows=$(sed -n 's/^ *XX([A-Z_]*, "\(VMOPT_[A-Z_]*\)".*/\1/p' "$top_srcdir/lib/options.h")
+missing=""
+for v in $rows; do grep -q "^$v " "$work/options.out" || missing="$missing $v"; done
+[ -n "$rows" ] && [ -z "$missing" ] && ok "options lists every variable of the table" \
+    || fail "options misses:$missing (rows: $rows)"
+grep -A2 '^VMOPT_LOG ' "$work/options.out" | grep -q 'now: *info (from the environment)' \
+    && grep -A2 '^VMOPT_SIMD ' "$work/options.out" | grep -q 'ignored (expected avx512' \
+    && grep -A2 '^VMOPT_DISABLE ' "$work/options.out" | grep -q 'now: *the default (unset)' \
+    && ok "options shows values in force, refused ones and defaults" \
+    || fail "options: $(cat "$work/options.out")"
+"$vmopt" options > "$work/o1" 2>&1; "$vmopt" help env > "$work/o2" 2>&1
+cmp -s "$work/o1" "$work/o2" && ok "help env is options" || fail "help env differs from options"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -1,15 +1,14 @@
-/* One kernel variant (VARIANT, set by the build: generic, sse2, avx2,
- * avx512, erms) against the byte-loop oracle of memcheck.h, whether or not
- * the dispatcher would pick it here.  A variant this CPU lacks is skipped
+/* One kernel variant, named by the program's own name (test-mem-generic,
+ * -sse2, -avx2, -avx512, -erms: one program per variant, one source),
+ * against the byte-loop oracle of memcheck.h, whether or not the
+ * dispatcher would pick it here.  A variant this CPU lacks is skipped
  * (exit 77), never passed. */
 #include "lib/mem/mem.h"
 #include "lib/mem/registry.h"
 #include "tests/memcheck.h"
 #include "tests/testutil.h"
 
-#ifndef VARIANT
-#error "build with -DVARIANT=\"name\""
-#endif
+#include <string.h>
 
 static const vmopt__mem_kernels *k;
 static const char *name;
@@ -54,11 +53,20 @@ static void test_nontemporal(void **state)
     assert_int_equal(memcheck_guard(&f), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    const vmopt__mem_variant *v = vmopt__mem_by_name(VARIANT);
+    const char *self = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    self = self ? self + 1 : argc > 0 ? argv[0] : "";
+    /* libtool may run the program as lt-test-mem-X. */
+    const char *prefix = strstr(self, "test-mem-");
+    if (!prefix || !prefix[9]) {
+        printf("%s: the program's name must be test-mem-VARIANT\n", self);
+        return 1;
+    }
+    const char *variant = prefix + 9;
+    const vmopt__mem_variant *v = vmopt__mem_by_name(variant);
     if (!v) {
-        printf("variant %s is not built for this architecture\n", VARIANT);
+        printf("variant %s is not built for this architecture\n", variant);
         return 77;
     }
     k = v->impl;
@@ -67,7 +75,7 @@ int main(void)
     if (vmopt_machine_probe(&m, VMOPT_PROBE_ISA) < 0)
         return 1;
     if (!vmopt__mem_usable(v, m)) {
-        printf("this CPU lacks %s: variant %s skipped\n", v->requires_text, VARIANT);
+        printf("this CPU lacks %s: variant %s skipped\n", v->requires_text, variant);
         vmopt_machine_free(m);
         return 77;
     }
@@ -78,5 +86,5 @@ int main(void)
         cmocka_unit_test(test_set),         cmocka_unit_test(test_guard_pages),
         cmocka_unit_test(test_nontemporal),
     };
-    return cmocka_run_group_tests_name(VARIANT, tests, NULL, NULL);
+    return cmocka_run_group_tests_name(variant, tests, NULL, NULL);
 }

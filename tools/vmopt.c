@@ -19,6 +19,8 @@ static const char usage[] =
     "  show NAME            the text of a built-in profile\n"
     "  check FILE...        validate profile files (exit 1 on the first bad one)\n"
     "  tune                 calibrate for this machine and show what was chosen and why\n"
+    "  options              the VMOPT_* environment variables: meaning, default, value in force\n"
+    "                       (also: vmopt help env)\n"
     "  version              the library's version\n"
     "\n"
     "options (info, dump):\n"
@@ -66,7 +68,7 @@ static int cmd_info(const cli *c)
 
 static int cmd_dump(const cli *c)
 {
-    const char *name = c->profile ? c->profile : getenv("VMOPT_PROFILE");
+    const char *name = c->profile ? c->profile : vmopt_option_get("VMOPT_PROFILE");
     vmopt_profile *p;
     vmopt_machine *m;
     vmopt_plan *plan;
@@ -148,6 +150,24 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
+/* The option table with what is in force: the library's own, so that the
+ * tool reads the environment exactly as the library does. */
+static int cmd_options(void)
+{
+    vmopt_option_info o;
+    for (unsigned i = 0; vmopt_option_describe(i, &o) == 0; i++) {
+        printf("%-20s %s\n", o.variable, o.meaning);
+        printf("%-20s default: %s\n", "", o.default_value);
+        if (o.value)
+            printf("%-20s now:     %s (from the environment)\n", "", o.value);
+        else if (o.refused)
+            printf("%-20s now:     the default: the value set is ignored (%s)\n", "", o.refused);
+        else
+            printf("%-20s now:     the default (unset)\n", "");
+    }
+    return 0;
+}
+
 /* Progress on a terminal: one bar, redrawn; otherwise a line a step. */
 static void progress(void *arg, double done, const char *what)
 {
@@ -203,6 +223,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 && argc == 3 && strcmp(argv[2], "env") == 0)
+        return cmd_options();
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         fputs(usage, stdout);
         return 0;
@@ -257,6 +279,8 @@ int main(int argc, char **argv)
         return cmd_dump(&c);
     if (strcmp(cmd, "tune") == 0 && rest == 0 && !c.machine)
         return cmd_tune(&c);
+    if (strcmp(cmd, "options") == 0 && rest == 0)
+        return cmd_options();
     if (strcmp(cmd, "profiles") == 0 && rest == 0)
         return cmd_profiles();
     if (strcmp(cmd, "show") == 0)
