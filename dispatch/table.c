@@ -8,6 +8,7 @@
 
 #include "dispatch/body.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/size-class.h"
 #include "lib/internal.h"
 #include "lib/mem/registry.h"
 
@@ -237,9 +238,8 @@ const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
 
 /* ---- sampling for the retuner ------------------------------------------- */
 
-#define SAMPLE_CLASSES 24
 #define SAMPLE_EVERY 8 /* of the small calls, a thread adds one in 8 to the shared counts */
-static _Atomic uint64_t hist_calls[SAMPLE_CLASSES], hist_bytes[SAMPLE_CLASSES];
+static _Atomic uint64_t hist_calls[VMOPT__SIZE_CLASSES], hist_bytes[VMOPT__SIZE_CLASSES];
 
 /* Copies of 64 KiB and more are few and long: each is counted.  Of the
  * smaller ones, a thread counts one in SAMPLE_EVERY, for all of them. */
@@ -255,9 +255,7 @@ static void record(size_t n)
         countdown = SAMPLE_EVERY - 1;
         weight = SAMPLE_EVERY;
     }
-    unsigned c = n < 256 ? 0 : (unsigned)(63 - __builtin_clzll(n)) - 7;
-    if (c >= SAMPLE_CLASSES)
-        c = SAMPLE_CLASSES - 1;
+    unsigned c = vmopt__size_class(n);
     atomic_fetch_add_explicit(&hist_calls[c], weight, memory_order_relaxed);
     atomic_fetch_add_explicit(&hist_bytes[c], (uint64_t)n * weight, memory_order_relaxed);
 }
@@ -351,7 +349,7 @@ void vmopt__mem_sampling(int on)
 
 void vmopt__mem_histogram(uint64_t *calls, uint64_t *bytes, unsigned classes)
 {
-    for (unsigned c = 0; c < classes && c < SAMPLE_CLASSES; c++) {
+    for (unsigned c = 0; c < classes && c < VMOPT__SIZE_CLASSES; c++) {
         calls[c] = atomic_load_explicit(&hist_calls[c], memory_order_relaxed);
         bytes[c] = atomic_load_explicit(&hist_bytes[c], memory_order_relaxed);
     }

@@ -161,3 +161,18 @@ int vmopt__file_dir_trusted(const char *path, const char *what)
     errno = saved;
     return rc;
 }
+
+int vmopt__sysfs_read(const char *path, char *buf, size_t len)
+{
+    int saved = errno;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}

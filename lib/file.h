@@ -36,4 +36,10 @@ int vmopt__file_open_write(const char *path, int oflags, unsigned flags, const c
  * not exist, or -errno with the message set. */
 int vmopt__file_dir_trusted(const char *path, const char *what);
 
+/* One short line of a kernel file (sysfs, procfs) into buf, the newline
+ * dropped: open, read, close, three system calls where stdio makes five.
+ * 0, or -1 when it cannot be read or is empty; errno is kept.  Only for
+ * files the kernel serves, which need no ownership check. */
+int vmopt__sysfs_read(const char *path, char *buf, size_t len);
+
 #endif

@@ -35,6 +35,10 @@ void vmopt__strlcpy(char *dst, const char *src, size_t len);
  * another process can break the document or drive a terminal.  NULL is "". */
 void vmopt__json_string(FILE *f, const char *s);
 
+/* The running program's full path (/proc/self/exe), or "" if unknown;
+ * errno is kept. */
+void vmopt__self_exe(char *buf, size_t len);
+
 /* CLOCK_MONOTONIC in ns; the coarse one (a few ms of resolution, no
  * system call) for windows measured in tens of ms on slow paths. */
 uint64_t vmopt__now_ns(void);

@@ -11,14 +11,19 @@
 /* Enumerated value lists: the first name is index 0. */
 #define VMOPT__SIMD_NAMES "generic", "sse2", "avx2", "avx512", "neon"
 enum { VMOPT__SIMD_GENERIC, VMOPT__SIMD_SSE2, VMOPT__SIMD_AVX2, VMOPT__SIMD_AVX512, VMOPT__SIMD_NEON };
+/* The TLB's enums are the public ones (vmopt.h), whose values index the
+ * name lists. */
 #define VMOPT__TLB_STRATEGY_NAMES "direct", "set-assoc"
-enum { VMOPT__TLB_DIRECT, VMOPT__TLB_SET_ASSOC };
+enum { VMOPT__TLB_DIRECT = VMOPT_TLB_DIRECT, VMOPT__TLB_SET_ASSOC = VMOPT_TLB_SET_ASSOC };
+_Static_assert(VMOPT_TLB_DIRECT == 0 && VMOPT_TLB_SET_ASSOC == 1, "the order of VMOPT__TLB_STRATEGY_NAMES");
 /* The intent a profile declares ([profile] workload); auto rules read it. */
 #define VMOPT__WORKLOAD_NAMES "balanced", "interpreter", "jit", "bulk-copy", "low-memory"
 enum { VMOPT__WL_BALANCED, VMOPT__WL_INTERPRETER, VMOPT__WL_JIT, VMOPT__WL_BULK_COPY, VMOPT__WL_LOW_MEMORY };
 extern const char *const vmopt__workload_names[];
 #define VMOPT__TLB_HASH_NAMES "mask", "xor-fold", "fx"
-enum { VMOPT__HASH_MASK, VMOPT__HASH_XOR_FOLD, VMOPT__HASH_FX };
+enum { VMOPT__HASH_MASK = VMOPT_TLB_HASH_MASK, VMOPT__HASH_XOR_FOLD = VMOPT_TLB_HASH_XOR_FOLD, VMOPT__HASH_FX = VMOPT_TLB_HASH_FX };
+_Static_assert(VMOPT_TLB_HASH_MASK == 0 && VMOPT_TLB_HASH_XOR_FOLD == 1 && VMOPT_TLB_HASH_FX == 2,
+               "the order of VMOPT__TLB_HASH_NAMES");
 
 typedef enum {
     VMOPT__T_SIZE,  /* bytes: 4096, 64KiB, 2 MiB */

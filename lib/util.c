@@ -1,4 +1,5 @@
-/* Number parsing and formatting shared by profiles, options and dumps. */
+/* Small helpers every layer shares: number parsing and formatting, the
+ * JSON string writer, the clocks, the program's path. */
 #include "config.h"
 
 #include <ctype.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/internal.h"
 
@@ -111,6 +113,14 @@ void vmopt__json_string(FILE *f, const char *s)
             fputc(*p, f);
     }
     fputc('"', f);
+}
+
+void vmopt__self_exe(char *buf, size_t len)
+{
+    int saved = errno;
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    buf[n > 0 ? n : 0] = 0;
+    errno = saved;
 }
 
 static uint64_t clock_ns(clockid_t id)

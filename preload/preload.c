@@ -33,17 +33,10 @@ static void pass_to_libc(void)
     vmopt__mem_publish(&t);
 }
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 __attribute__((constructor)) static void vmopt_preload_start(void)
 {
     int saved_errno = errno;
-    double t0 = now_us();
+    uint64_t t0 = vmopt__now_ns();
 
     if (vmopt__option_long(VMOPT__O_DISABLE) == 1) {
         pass_to_libc();
@@ -59,7 +52,7 @@ __attribute__((constructor)) static void vmopt_preload_start(void)
     if (vmopt_autotune(&opts) < 0)
         vmopt__log(VMOPT__LOG_WARN, "preload: %s; staying on the baseline", vmopt_errmsg());
     else
-        vmopt__log(VMOPT__LOG_DEBUG, "preload: tuned in %.0f us", now_us() - t0);
+        vmopt__log(VMOPT__LOG_DEBUG, "preload: tuned in %.0f us", (double)(vmopt__now_ns() - t0) / 1e3);
     errno = saved_errno;
 }
 

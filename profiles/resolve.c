@@ -22,6 +22,7 @@ typedef struct {
     const struct vmopt_machine *m;
     const struct vmopt_profile *p;
     const vmopt__overrides *ov;
+    vmopt__key k; /* the key its rule is resolving */
 } ctx;
 
 VMOPT__PRINTF(4, 5) static void set(ctx *c, vmopt__key k, uint64_t v, const char *fmt, ...)
@@ -76,8 +77,9 @@ static const char *simd_name(uint64_t simd)
 
 /* simd and loop: an override (VMOPT_SIMD) or an explicit value the machine
  * can run, else the automatic choice. */
-static void resolve_width(ctx *c, vmopt__key k)
+static void resolve_width(ctx *c)
 {
+    vmopt__key k = c->k;
     const vmopt__setting *s = &c->p->s[k];
     char why[64];
     const vmopt__mem_variant *best = best_simd(c->m, why, sizeof why);
@@ -170,8 +172,10 @@ static void auto_inline_max(ctx *c)
         VMOPT__INLINE_VECTORS * w);
 }
 
-static void auto_rep_min(ctx *c, vmopt__key k, const char *insn)
+static void auto_rep_min(ctx *c)
 {
+    vmopt__key k = c->k;
+    const char *insn = k == VMOPT__K_MEMCPY_REP_MOVSB_MIN ? "rep movsb" : "rep stosb";
     const struct vmopt_machine *m = c->m;
     char fact[64], size[32];
 
@@ -385,93 +389,60 @@ static void auto_pool_chunk(ctx *c)
         low ? "low-memory: small chunks" : "no 2 MiB huge pages known");
 }
 
-static void auto_retune(ctx *c, vmopt__key k)
+/* "auto" for a [retune] key: the field table's default. */
+static void auto_retune(ctx *c)
 {
-    static const uint64_t defaults[] = {[VMOPT__K_RETUNE_ENABLED] = 0,
-                                        [VMOPT__K_RETUNE_PERIOD] = 100,
-                                        [VMOPT__K_RETUNE_DWELL] = 1000,
-                                        [VMOPT__K_RETUNE_HYSTERESIS] = 20};
-    set(c, k, defaults[k], "the tuner's default (VMOPT_RETUNE overrides at run time)");
+    set(c, c->k, vmopt__field_default(c->k), "the default (VMOPT_RETUNE overrides at run time)");
 }
 
-static void resolve_auto(ctx *c, vmopt__key k)
-{
-    switch (k) {
-    case VMOPT__K_MEMCPY_SIMD:
-    case VMOPT__K_MEMCPY_LOOP:
-        break; /* resolve_width() handles explicit and auto alike */
-    case VMOPT__K_MEMCPY_INLINE_MAX:
-        auto_inline_max(c);
-        break;
-    case VMOPT__K_MEMCPY_REP_MOVSB_MIN:
-        auto_rep_min(c, k, "rep movsb");
-        break;
-    case VMOPT__K_MEMCPY_REP_STOSB_MIN:
-        auto_rep_min(c, k, "rep stosb");
-        break;
-    case VMOPT__K_MEMCPY_NONTEMPORAL_MIN:
-        auto_nontemporal(c);
-        break;
-    case VMOPT__K_TLB_STRATEGY:
-        auto_tlb_strategy(c);
-        break;
-    case VMOPT__K_TLB_HASH:
-        auto_tlb_hash(c);
-        break;
-    case VMOPT__K_TLB_WAYS:
-        auto_tlb_ways(c);
-        break;
-    case VMOPT__K_TLB_MAX_ENTRIES:
-        auto_tlb_max(c);
-        break;
-    case VMOPT__K_TLB_MIN_ENTRIES:
-        auto_tlb_min(c);
-        break;
-    case VMOPT__K_TLB_ENTRIES:
-        auto_tlb_entries(c);
-        break;
-    case VMOPT__K_TLB_VICTIM:
-        auto_tlb_victim(c);
-        break;
-    case VMOPT__K_TLB_RESIZE:
-        auto_tlb_resize(c);
-        break;
-    case VMOPT__K_TLB_REHASH:
-        auto_tlb_rehash(c);
-        break;
-    case VMOPT__K_POOL_MAGAZINE:
-        auto_pool_magazine(c);
-        break;
-    case VMOPT__K_POOL_CHUNK:
-        auto_pool_chunk(c);
-        break;
-    case VMOPT__K_RETUNE_ENABLED:
-    case VMOPT__K_RETUNE_PERIOD:
-    case VMOPT__K_RETUNE_DWELL:
-    case VMOPT__K_RETUNE_HYSTERESIS:
-        auto_retune(c, k);
-        break;
-    case VMOPT__K_COUNT:
-        break;
-    }
-}
-
-/* Keys resolved in this order: each may read those before it. */
-static const vmopt__key order[VMOPT__K_COUNT] = {
-    VMOPT__K_MEMCPY_SIMD,      VMOPT__K_MEMCPY_LOOP,       VMOPT__K_MEMCPY_INLINE_MAX, VMOPT__K_MEMCPY_REP_MOVSB_MIN,
-    VMOPT__K_MEMCPY_NONTEMPORAL_MIN, VMOPT__K_MEMCPY_REP_STOSB_MIN, VMOPT__K_TLB_STRATEGY,
-    VMOPT__K_TLB_REHASH,       VMOPT__K_TLB_HASH,         VMOPT__K_TLB_WAYS,          VMOPT__K_TLB_MAX_ENTRIES,
-    VMOPT__K_TLB_MIN_ENTRIES,  VMOPT__K_TLB_ENTRIES,       VMOPT__K_TLB_VICTIM,
-    VMOPT__K_TLB_RESIZE,       VMOPT__K_POOL_MAGAZINE,     VMOPT__K_POOL_CHUNK,
-    VMOPT__K_RETUNE_ENABLED,   VMOPT__K_RETUNE_PERIOD,     VMOPT__K_RETUNE_DWELL,
-    VMOPT__K_RETUNE_HYSTERESIS,
+/* The rules, in the order the keys are resolved: a rule may read the keys
+ * above it.  A key's rule runs when the profile says "auto" (or leaves out
+ * a key whose default is auto); with every_value, for an explicit value
+ * too, which it checks (a width must be one that runs here). */
+static const struct {
+    vmopt__key key;
+    void (*rule)(ctx *c);
+    int every_value;
+} rules[] = {
+    {VMOPT__K_MEMCPY_SIMD, resolve_width, 1},
+    {VMOPT__K_MEMCPY_LOOP, resolve_width, 1},
+    {VMOPT__K_MEMCPY_INLINE_MAX, auto_inline_max, 0},
+    {VMOPT__K_MEMCPY_REP_MOVSB_MIN, auto_rep_min, 0},
+    {VMOPT__K_MEMCPY_NONTEMPORAL_MIN, auto_nontemporal, 0},
+    {VMOPT__K_MEMCPY_REP_STOSB_MIN, auto_rep_min, 0},
+    {VMOPT__K_TLB_STRATEGY, auto_tlb_strategy, 0},
+    {VMOPT__K_TLB_REHASH, auto_tlb_rehash, 0},
+    {VMOPT__K_TLB_HASH, auto_tlb_hash, 0},
+    {VMOPT__K_TLB_WAYS, auto_tlb_ways, 0},
+    {VMOPT__K_TLB_MAX_ENTRIES, auto_tlb_max, 0},
+    {VMOPT__K_TLB_MIN_ENTRIES, auto_tlb_min, 0},
+    {VMOPT__K_TLB_ENTRIES, auto_tlb_entries, 0},
+    {VMOPT__K_TLB_VICTIM, auto_tlb_victim, 0},
+    {VMOPT__K_TLB_RESIZE, auto_tlb_resize, 0},
+    {VMOPT__K_POOL_MAGAZINE, auto_pool_magazine, 0},
+    {VMOPT__K_POOL_CHUNK, auto_pool_chunk, 0},
+    {VMOPT__K_RETUNE_ENABLED, auto_retune, 0},
+    {VMOPT__K_RETUNE_PERIOD, auto_retune, 0},
+    {VMOPT__K_RETUNE_DWELL, auto_retune, 0},
+    {VMOPT__K_RETUNE_HYSTERESIS, auto_retune, 0},
 };
-_Static_assert(VMOPT__ARRAY_SIZE(order) == VMOPT__K_COUNT, "every key has a place in the order");
+_Static_assert(VMOPT__ARRAY_SIZE(rules) == VMOPT__K_COUNT, "every key has one rule");
+
+/* Each key once: a key added to the field table without a rule fails every
+ * resolve (and so every test), rather than resolving to zero. */
+static int rules_cover_every_key(void)
+{
+    unsigned char seen[VMOPT__K_COUNT] = {0};
+    for (unsigned i = 0; i < VMOPT__ARRAY_SIZE(rules); i++)
+        if ((unsigned)rules[i].key >= VMOPT__K_COUNT || seen[rules[i].key]++)
+            return 0;
+    return 1;
+}
 
 int vmopt__plan_resolve(struct vmopt_plan *plan, const struct vmopt_machine *m,
                         const struct vmopt_profile *p, const vmopt__overrides *ov)
 {
-    ctx c = {plan, m, p, ov};
+    ctx c = {plan, m, p, ov, VMOPT__K_COUNT};
 
     memset(plan, 0, sizeof *plan);
     vmopt__strlcpy(plan->profile, p->name, sizeof plan->profile);
@@ -480,13 +451,16 @@ int vmopt__plan_resolve(struct vmopt_plan *plan, const struct vmopt_machine *m,
     vmopt__strlcpy(plan->chain, p->chain, sizeof plan->chain);
     plan->workload = p->workload;
 
+    if (!rules_cover_every_key())
+        return vmopt__fail(-EINVAL, "internal: the resolver's rules do not name each key once");
     for (unsigned i = 0; i < VMOPT__K_COUNT; i++) {
-        vmopt__key k = order[i];
+        vmopt__key k = rules[i].key;
         const vmopt__setting *s = &p->s[k];
         const vmopt__field *f = &vmopt__fields[k];
 
-        if (k == VMOPT__K_MEMCPY_SIMD || k == VMOPT__K_MEMCPY_LOOP) {
-            resolve_width(&c, k);
+        c.k = k;
+        if (rules[i].every_value) {
+            rules[i].rule(&c);
             continue;
         }
         if (s->set && !s->is_auto) {
@@ -502,7 +476,7 @@ int vmopt__plan_resolve(struct vmopt_plan *plan, const struct vmopt_machine *m,
             continue;
         }
         plan->is_auto[k] = 1;
-        resolve_auto(&c, k);
+        rules[i].rule(&c);
     }
     /* Explicit and automatic values may still disagree (max set to 128,
      * entries auto at 256): the explicit one wins and the other follows. */

@@ -118,8 +118,3 @@ int vmopt__host_profile_for(const char *exe, char *profile, size_t len, char *fr
     return lookup(exe, profile, len, from, from_len);
 }
 
-void vmopt__self_exe(char *buf, size_t len)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-    buf[n > 0 ? n : 0] = 0;
-}

@@ -26,7 +26,4 @@ int vmopt__host_profile(char *profile, size_t len, char *from, size_t from_len);
 /* The same for a given executable (a full path). */
 int vmopt__host_profile_for(const char *exe, char *profile, size_t len, char *from, size_t from_len);
 
-/* The running program's full path (/proc/self/exe), or "" if unknown. */
-void vmopt__self_exe(char *buf, size_t len);
-
 #endif

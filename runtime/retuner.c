@@ -120,8 +120,7 @@ static void log_change(const char *reason)
             vmopt__log(VMOPT__LOG_WARN, "%s; changes are not logged", vmopt_errmsg());
         return;
     }
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = 0;
+    vmopt__self_exe(exe, sizeof exe);
     const char *base = strrchr(exe, '/');
     time_t t = time(NULL);
     struct tm tm;

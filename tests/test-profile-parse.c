@@ -1,5 +1,6 @@
 /* The profile parser on good files and on every class of bad input: each
  * bad file is rejected whole with "file:line: problem". */
+#include "lib/plan.h"
 #include "tests/testutil.h"
 
 static void load_ok(const char *text, vmopt_profile **p)
@@ -165,10 +166,31 @@ static void test_parse_string(void **state)
     vmopt_profile_free(p);
 }
 
+/* Every default of the field table parses as its own field's value, and
+ * vmopt__field_default gives it: what the runtime uses before any plan. */
+static void test_field_defaults(void **state)
+{
+    for (int k = 0; k < VMOPT__K_COUNT; k++) {
+        const vmopt__field *f = &vmopt__fields[k];
+        if (strcmp(f->dflt, "auto") == 0) {
+            assert_int_equal(vmopt__field_default((vmopt__key)k), 0);
+            continue;
+        }
+        uint64_t v;
+        const char *why = NULL;
+        if (vmopt__field_parse((vmopt__key)k, f->dflt, &v, &why) < 0)
+            fail_msg("default of %s, '%s': %s", f->qualified, f->dflt, why);
+        assert_int_equal(vmopt__field_default((vmopt__key)k), v);
+    }
+    assert_int_equal(vmopt__field_default(VMOPT__K_RETUNE_PERIOD), 100);
+    assert_int_equal(vmopt__field_default(VMOPT__K_RETUNE_HYSTERESIS), 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_file),
+        cmocka_unit_test(test_field_defaults),
         cmocka_unit_test(test_name_defaults_to_file),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_unknown_key),

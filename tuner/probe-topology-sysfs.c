@@ -10,30 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/internal.h"
 #include "tuner/probe.h"
-
-/* open, read, close: three system calls, where stdio makes five. */
-static int read_line(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    return 0;
-}
 
 /* The number of CPUs in a sysfs CPU list ("0-3,8-11"); 0 if unreadable. */
 static uint64_t cpu_list_count(const char *path)
 {
     char buf[256];
     uint64_t n = 0;
-    if (read_line(path, buf, sizeof buf) < 0)
+    if (vmopt__sysfs_read(path, buf, sizeof buf) < 0)
         return 0;
     for (char *p = buf; *p;) {
         char *end;
@@ -57,7 +43,7 @@ static void read_caches(struct vmopt_machine *m)
         char path[96], level[16], type[32], size[32], line[32];
         const char *base = "/sys/devices/system/cpu/cpu0/cache/index";
 #define CACHE_FILE(name, buf)                                                                      \
-    (snprintf(path, sizeof path, "%s%d/" name, base, i), read_line(path, buf, sizeof buf))
+    (snprintf(path, sizeof path, "%s%d/" name, base, i), vmopt__sysfs_read(path, buf, sizeof buf))
         if (CACHE_FILE("level", level) < 0)
             break;
         if (CACHE_FILE("type", type) < 0 || strcmp(type, "Instruction") == 0)
@@ -100,10 +86,10 @@ static void read_counts(struct vmopt_machine *m)
     for (long cpu = 0; cpu < pus && cpu < 4096; cpu++) {
         char path[96], buf[64];
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/core_cpus_list", cpu);
-        if (read_line(path, buf, sizeof buf) == 0 && atol(buf) == cpu)
+        if (vmopt__sysfs_read(path, buf, sizeof buf) == 0 && atol(buf) == cpu)
             cores++;
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/physical_package_id", cpu);
-        if (read_line(path, buf, sizeof buf) == 0 && (unsigned)atol(buf) + 1 > packages)
+        if (vmopt__sysfs_read(path, buf, sizeof buf) == 0 && (unsigned)atol(buf) + 1 > packages)
             packages = (unsigned)atol(buf) + 1;
     }
     vmopt__set_fact(&m->pus, pus > 0 ? (uint64_t)pus : 0, VMOPT__SRC_SYSCONF);
@@ -160,7 +146,7 @@ static int probe_caches(struct vmopt_machine *m)
     for (int i = 0; i < 2; i++) {
         char path[80];
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i + 2);
-        if (read_line(path, size[i], sizeof size[i]) < 0 || vmopt__parse_size(size[i], &bytes[i], &why) < 0)
+        if (vmopt__sysfs_read(path, size[i], sizeof size[i]) < 0 || vmopt__parse_size(size[i], &bytes[i], &why) < 0)
             bytes[i] = 0;
     }
     if (bytes[0] && (!bytes[1] || bytes[1] > bytes[0])) {

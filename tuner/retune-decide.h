@@ -9,10 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Copy sizes by class: class c holds sizes in [2^(c+7), 2^(c+8)), so 0 is
- * 128-255 B (smaller copies never reach the dispatch table), and the last
- * class everything from 2^(7+CLASSES-1) up. */
-#define VMOPT__SIZE_CLASSES 24
+#include "dispatch/size-class.h" /* VMOPT__SIZE_CLASSES */
 
 /* What happened in one window, as deltas (counts since the last sample). */
 typedef struct {

@@ -51,15 +51,8 @@ static uint64_t sysfs_size(int index)
 {
     char path[80], buf[32];
     snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (vmopt__sysfs_read(path, buf, sizeof buf) < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    buf[strcspn(buf, "\n")] = 0;
     uint64_t v;
     const char *why;
     return vmopt__parse_size(buf, &v, &why) < 0 ? 0 : v;
