@@ -64,7 +64,7 @@ void vmopt__mem_unlock(void);
  * kernels count each call's size first; off publishes the table it was
  * copied from.  Neither undoes a table someone else published meanwhile.
  * The counts (cumulative, calls and bytes by size class, see
- * tuner/retune-decide.h) are read with vmopt__mem_histogram. */
+ * dispatch/size-class.h) are read with vmopt__mem_histogram. */
 void vmopt__mem_sampling(int on);
 void vmopt__mem_histogram(uint64_t *calls, uint64_t *bytes, unsigned classes);
 

@@ -1,4 +1,4 @@
-/* The retuning decision: see retune.h.
+/* The retuning decision: see retune-decide.h.
  *
  * Identification scores each workload from 0 to 1:
  *   bulk-copy    the share of the bytes copied that went in copies of
