@@ -389,8 +389,8 @@ static void auto_pool_chunk(ctx *c)
         low ? "low-memory: small chunks" : "no 2 MiB huge pages known");
 }
 
-/* "auto" for a [retune] key: the field table's default. */
-static void auto_retune(ctx *c)
+/* "auto" for a key whose only rule is its field table default ([retune]). */
+static void auto_field_default(ctx *c)
 {
     set(c, c->k, vmopt__field_default(c->k), "the default (VMOPT_RETUNE overrides at run time)");
 }
@@ -421,10 +421,10 @@ static const struct {
     {VMOPT__K_TLB_RESIZE, auto_tlb_resize, 0},
     {VMOPT__K_POOL_MAGAZINE, auto_pool_magazine, 0},
     {VMOPT__K_POOL_CHUNK, auto_pool_chunk, 0},
-    {VMOPT__K_RETUNE_ENABLED, auto_retune, 0},
-    {VMOPT__K_RETUNE_PERIOD, auto_retune, 0},
-    {VMOPT__K_RETUNE_DWELL, auto_retune, 0},
-    {VMOPT__K_RETUNE_HYSTERESIS, auto_retune, 0},
+    {VMOPT__K_RETUNE_ENABLED, auto_field_default, 0},
+    {VMOPT__K_RETUNE_PERIOD, auto_field_default, 0},
+    {VMOPT__K_RETUNE_DWELL, auto_field_default, 0},
+    {VMOPT__K_RETUNE_HYSTERESIS, auto_field_default, 0},
 };
 _Static_assert(VMOPT__ARRAY_SIZE(rules) == VMOPT__K_COUNT, "every key has one rule");
 
