@@ -165,31 +165,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    char cpu[256] = "unknown";
-    FILE *ci = fopen("/proc/cpuinfo", "r");
-    if (ci) {
-        char line[512], vendor[64] = "", model[128] = "";
-        int fam = -1, mod = -1, step = -1;
-        while (fgets(line, sizeof line, ci) && !(fam >= 0 && mod >= 0 && step >= 0 && *vendor && *model)) {
-            char *v = strchr(line, ':');
-            if (!v)
-                continue;
-            v += 2;
-            v[strcspn(v, "\n")] = 0;
-            if (!strncmp(line, "vendor_id", 9))
-                snprintf(vendor, sizeof vendor, "%s", v);
-            else if (!strncmp(line, "cpu family", 10))
-                fam = atoi(v);
-            else if (!strncmp(line, "model name", 10))
-                snprintf(model, sizeof model, "%s", v);
-            else if (!strncmp(line, "model", 5))
-                mod = atoi(v);
-            else if (!strncmp(line, "stepping", 8))
-                step = atoi(v);
-        }
-        fclose(ci);
-        snprintf(cpu, sizeof cpu, "%s \"%s\" family %d model %d stepping %d", vendor, model, fam, mod, step);
-    }
+    char cpu[256];
+    bench_cpu(cpu, sizeof cpu);
     printf("cpu: %s\npreload: %s\nlibc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)\n", cpu, lib);
 
     enum { MAX_STREAMS = 32 };

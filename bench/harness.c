@@ -135,3 +135,39 @@ void bench_record(const bench_result *r, const bench_result *reference)
     fputs("}\n", f);
     fclose(f);
 }
+
+void bench_cpu(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    if (!ci)
+        return;
+    char line[512], vendor[64] = "", model[128] = "";
+    int fam = -1, mod = -1, step = -1;
+    while (fgets(line, sizeof line, ci) && !(fam >= 0 && mod >= 0 && step >= 0 && *vendor && *model)) {
+        char *v = strchr(line, ':');
+        if (!v)
+            continue;
+        v += 2;
+        v[strcspn(v, "\n")] = 0;
+        if (!strncmp(line, "vendor_id", 9))
+            snprintf(vendor, sizeof vendor, "%s", v);
+        else if (!strncmp(line, "cpu family", 10))
+            fam = atoi(v);
+        else if (!strncmp(line, "model name", 10))
+            snprintf(model, sizeof model, "%s", v);
+        else if (!strncmp(line, "model", 5))
+            mod = atoi(v);
+        else if (!strncmp(line, "stepping", 8))
+            step = atoi(v);
+    }
+    fclose(ci);
+    snprintf(buf, len, "%s \"%s\" family %d model %d stepping %d", vendor, model, fam, mod, step);
+}
+
+void bench_print_cpu(void)
+{
+    char cpu[256];
+    bench_cpu(cpu, sizeof cpu);
+    printf("cpu: %s\n", cpu);
+}

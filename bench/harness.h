@@ -48,4 +48,9 @@ double bench_median(double *v, size_t n);
 /* Keeps a value alive so the compiler cannot drop the work producing it. */
 #define bench_keep(v) __asm__ volatile("" : : "g"(v) : "memory")
 
+/* The CPU this runs on, from /proc/cpuinfo: vendor, model name, family,
+ * model and stepping (every benchmark prints it with its figures). */
+void bench_cpu(char *buf, size_t len);
+void bench_print_cpu(void);
+
 #endif

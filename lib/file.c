@@ -22,8 +22,9 @@ static const char *not_owned(const struct stat *st)
     return NULL;
 }
 
-/* The checks on an open descriptor; closes it on failure. */
-static int check_fd(int fd, const char *path, unsigned flags, size_t max_bytes, const char *what)
+/* The checks on an open descriptor; closes it on failure.  *size: the
+ * size fstat saw. */
+static int check_fd(int fd, const char *path, unsigned flags, size_t max_bytes, const char *what, size_t *size)
 {
     struct stat st;
     if (fstat(fd, &st) < 0) {
@@ -48,14 +49,13 @@ static int check_fd(int fd, const char *path, unsigned flags, size_t max_bytes, 
                                (long long)st.st_size, max_bytes);
         return vmopt__fail(rc, "%s %s: %s", what, path, why);
     }
-    /* A regular file never blocks; the flag only kept the open from it. */
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    /* O_NONBLOCK stays: it kept the open from blocking on a FIFO, and a
+     * read of a regular file ignores it (two system calls fewer). */
+    *size = (size_t)st.st_size;
     return fd;
 }
 
-int vmopt__file_open_read(const char *path, unsigned flags, size_t max_bytes, const char *what)
+static int open_read(const char *path, unsigned flags, size_t max_bytes, const char *what, size_t *size)
 {
     int saved = errno;
     int oflags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
@@ -72,33 +72,54 @@ int vmopt__file_open_read(const char *path, unsigned flags, size_t max_bytes, co
         else
             rc = vmopt__fail(-e, "%s %s: cannot open: %s", what, path, strerror(e));
     } else {
-        rc = check_fd(fd, path, flags, max_bytes, what);
+        rc = check_fd(fd, path, flags, max_bytes, what, size);
     }
     errno = saved;
     return rc;
+}
+
+int vmopt__file_open_read(const char *path, unsigned flags, size_t max_bytes, const char *what)
+{
+    size_t size;
+    return open_read(path, flags, max_bytes, what, &size);
 }
 
 int vmopt__file_read(const char *path, unsigned flags, size_t max_bytes, const char *what, char **out,
                      size_t *len)
 {
     int saved = errno;
-    int fd = vmopt__file_open_read(path, flags, max_bytes, what);
+    size_t size;
+    int fd = open_read(path, flags, max_bytes, what, &size);
     if (fd < 0)
         return fd;
-    char *buf = malloc(max_bytes + 1);
+    /* The size fstat saw, and one byte more: a read that returns less is
+     * the end of a regular file, so a file that did not change is read in
+     * one call; one that grew is read on, up to one byte past max_bytes,
+     * which tells it is too large. */
+    size_t cap = size + 1;
+    char *buf = malloc(cap + 1);
     size_t n = 0;
     int rc = buf ? 0 : vmopt__fail(-ENOMEM, "%s %s: out of memory", what, path);
-    /* One byte more than allowed tells a file that grew since fstat. */
     while (rc == 0 && n <= max_bytes) {
-        ssize_t r = read(fd, buf + n, max_bytes + 1 - n);
+        if (n == cap) {
+            size_t more = cap * 2 < max_bytes + 1 ? cap * 2 : max_bytes + 1;
+            char *grown = realloc(buf, more + 1);
+            if (!grown) {
+                rc = vmopt__fail(-ENOMEM, "%s %s: out of memory", what, path);
+                break;
+            }
+            buf = grown;
+            cap = more;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             rc = vmopt__fail(-errno, "%s %s: cannot read: %s", what, path, strerror(errno));
-        else if (r == 0)
-            break;
         else
             n += (size_t)r;
+        if (r == 0 || (r > 0 && n < cap))
+            break;
     }
     close(fd);
     if (rc == 0 && n > max_bytes)
@@ -127,7 +148,8 @@ int vmopt__file_open_write(const char *path, int oflags, unsigned flags, const c
         rc = e == ELOOP ? vmopt__fail(-ELOOP, "%s %s: a symbolic link, not followed", what, path)
                         : vmopt__fail(-e, "%s %s: cannot open: %s", what, path, strerror(e));
     } else {
-        rc = check_fd(fd, path, flags, 0, what);
+        size_t size;
+        rc = check_fd(fd, path, flags, 0, what, &size);
         if (rc >= 0 && trunc && ftruncate(rc, 0) < 0) {
             rc = vmopt__fail(-errno, "%s %s: cannot truncate: %s", what, path, strerror(errno));
             close(fd);

@@ -86,7 +86,8 @@ enum {
  * a dump says "not probed" rather than "unknown" or 0. */
 enum {
     VMOPT__UNPROBED_IDENTITY = 0x1u, /* vendor and model name (CPUID leaf 0 and 0x8000000x) */
-    VMOPT__UNPROBED_LAYOUT = 0x2u,   /* L1d, cores, PUs, packages, NUMA nodes, huge pages */
+    VMOPT__UNPROBED_LAYOUT = 0x2u,   /* cores, PUs, packages, NUMA nodes; caches left at 0 */
+    VMOPT__UNPROBED_HUGE_PAGES = 0x4u, /* the huge page sizes */
 };
 
 struct vmopt_machine {

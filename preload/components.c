@@ -21,6 +21,16 @@ const vmopt__probe *const vmopt__probe_components[] = {
     NULL,
 };
 
+/* Its whole list is already what a plan needs. */
+const vmopt__probe *const vmopt__probe_plan_components[] = {
+#ifdef __x86_64__
+    &vmopt__probe_isa_glibc,
+#endif
+    &vmopt__probe_isa_baseline,
+    &vmopt__probe_caches_sysfs,
+    NULL,
+};
+
 /* The preload only estimates: its start-up has no time to measure. */
 vmopt__calibrate_fn vmopt__calibrator = NULL;
 

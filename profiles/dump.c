@@ -32,7 +32,7 @@ static void json_fact(FILE *f, const char *key, const vmopt__fact *v)
 /* ---- machine ---- */
 
 /* What a dump says of a fact the preload's quick start-up probe left out. */
-#define NOT_PROBED "not probed at preload start-up (vmopt info shows it; a plan saved by vmopt tune --save uses it)"
+#define NOT_PROBED "not probed at start-up: the plan does not read it (vmopt info shows it)"
 #define COUNTERS_NOT_PROBED "not probed (no plan reads them; vmopt info shows them)"
 
 static int unprobed(const struct vmopt_machine *m, unsigned what)
@@ -112,9 +112,13 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
                     sep = ", ";
                 }
             if (!m->cores.value) {
-                fprintf(f, "%s\"packages\", \"cores\", \"pus\", \"numa_nodes\", \"huge_pages\"", sep);
+                fprintf(f, "%s\"packages\", \"cores\", \"pus\", \"numa_nodes\"", sep);
                 sep = ", ";
             }
+        }
+        if (unprobed(m, VMOPT__UNPROBED_HUGE_PAGES)) {
+            fprintf(f, "%s\"huge_pages\"", sep);
+            sep = ", ";
         }
         if (!(m->probed & VMOPT_PROBE_COUNTERS) && !m->counters_probe)
             fprintf(f, "%s\"counters\"", sep);
@@ -164,13 +168,16 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
         }
         fputc('\n', f);
     }
-    if (unprobed(m, VMOPT__UNPROBED_LAYOUT) && !m->cores.value) {
-        fprintf(f, "cores        %s\nhuge pages   %s\n", NOT_PROBED, NOT_PROBED);
+    if (unprobed(m, VMOPT__UNPROBED_LAYOUT) && !m->cores.value)
+        fprintf(f, "cores        %s\n", NOT_PROBED);
+    else
+        fprintf(f, "cores        %" PRIu64 " cores, %" PRIu64 " PUs, %" PRIu64 " packages, %" PRIu64
+                   " NUMA nodes (%s)\n",
+                m->cores.value, m->pus.value, m->packages.value, m->numa_nodes.value, src(m->cores.src));
+    if (unprobed(m, VMOPT__UNPROBED_HUGE_PAGES)) {
+        fprintf(f, "huge pages   %s\n", NOT_PROBED);
         goto counters;
     }
-    fprintf(f, "cores        %" PRIu64 " cores, %" PRIu64 " PUs, %" PRIu64 " packages, %" PRIu64
-               " NUMA nodes (%s)\n",
-            m->cores.value, m->pus.value, m->packages.value, m->numa_nodes.value, src(m->cores.src));
     fputs("huge pages  ", f);
     for (unsigned i = 0; i < m->n_page_sizes; i++) {
         vmopt__format_size(m->page_sizes[i], a, sizeof a);

@@ -27,6 +27,21 @@ const vmopt__probe *const vmopt__probe_components[] = {
     NULL,
 };
 
+/* What vmopt_autotune() probes unless asked for more: the ISA from the
+ * loader's data (no CPUID: each one traps to the hypervisor in a VM) and
+ * the few sysfs files the plan reads (hwloc opens about 130).  cpu_features
+ * and hwloc run when something asks for the whole machine (vmopt info,
+ * vmopt_machine_probe, options.probe). */
+const vmopt__probe *const vmopt__probe_plan_components[] = {
+#ifdef __x86_64__
+    &vmopt__probe_isa_glibc,
+    &vmopt__probe_isa_cpu_features, /* a glibc without <sys/platform/x86.h> */
+#endif
+    &vmopt__probe_isa_baseline,
+    &vmopt__probe_plan_sysfs,
+    NULL,
+};
+
 vmopt__calibrate_fn vmopt__calibrator = vmopt__calibrate;
 
 /* Pools, TLBs and hardware counts, cumulative: the retuner takes

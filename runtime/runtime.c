@@ -21,6 +21,7 @@
 #include "lib/plan.h"
 #include "profiles/resolve.h"
 #include "tuner/calibrate.h"
+#include "tuner/probe.h"
 #include "runtime/host-config.h"
 #include "tuner/retune-decide.h"
 #include "runtime/runtime.h"
@@ -31,6 +32,7 @@ const char *const vmopt__level_names[] = {"estimate", "measure", "exhaustive", N
 static struct {
     pthread_mutex_t lock;
     struct vmopt_machine *machine;
+    int machine_full; /* probed by the full components, not only for the plan */
     struct vmopt_plan *plan;
     struct vmopt_profile profile; /* the plan's, for re-resolving it (valid with plan) */
     uint64_t start_ns;
@@ -99,16 +101,22 @@ static void install_dispatch(const struct vmopt_machine *m, const struct vmopt_p
 }
 
 /* Called with rt.lock held. */
-static int ensure_machine(unsigned parts)
+/* The machine with at least these parts.  full 0: what the plan reads is
+ * enough, from the cheap components (tuner/probe.h: no CPUID, a few sysfs
+ * reads); 1: the full components (cpu_features, hwloc). */
+static int ensure_machine(unsigned parts, int full)
 {
-    if (rt.machine && (rt.machine->probed & parts) == parts)
+    unsigned have = rt.machine ? rt.machine->probed : 0;
+    if (rt.machine && (have & parts) == parts && (rt.machine_full || !full))
         return 0;
+    full |= rt.machine_full;
     struct vmopt_machine *m;
-    int rc = vmopt_machine_probe(&m, parts | (rt.machine ? rt.machine->probed : 0));
+    int rc = full ? vmopt_machine_probe(&m, parts | have) : vmopt__machine_probe_plan(&m, parts | have);
     if (rc < 0)
         return rc;
     free(rt.machine);
     rt.machine = m;
+    rt.machine_full = full;
     return 0;
 }
 
@@ -169,7 +177,8 @@ static struct vmopt_plan *load_saved(const struct vmopt_profile *profile, const 
 {
     static int warned;
     char sig[VMOPT__SIGNATURE_LEN];
-    if (ensure_machine(VMOPT_PROBE_ISA) < 0)
+    /* The signature reads the ISA (and sysfs itself): no topology probe. */
+    if (ensure_machine(VMOPT_PROBE_ISA, 0) < 0)
         return NULL;
     vmopt__signature(rt.machine, profile, sig, sizeof sig);
     struct vmopt_plan *plan = malloc(sizeof *plan);
@@ -359,7 +368,7 @@ VMOPT_EXTERN int vmopt_autotune(const vmopt_options *opts)
         plan = malloc(sizeof *plan);
         /* The plan reads the ISA and the topology; counters serve only the
          * retuner, which reads them itself. */
-        rc = plan ? ensure_machine(o.probe ? o.probe : VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY)
+        rc = plan ? ensure_machine(o.probe ? o.probe : VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY, o.probe != 0)
                   : vmopt__fail(-ENOMEM, "vmopt_autotune: out of memory");
         if (rc == 0)
             rc = vmopt__plan_resolve(plan, rt.machine, profile, &ov);

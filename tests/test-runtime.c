@@ -1,11 +1,15 @@
 /* vmopt_autotune(): installs a plan, keeps the previous one on any error,
  * honours VMOPT_PROFILE and VMOPT_SIMD, and is safe from many threads. */
+#include "config.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "lib/machine.h"
 #include "lib/options.h"
+#include "tuner/probe.h"
 #include "lib/plan.h"
 #include "tests/testutil.h"
 
@@ -38,6 +42,64 @@ static void test_default_then_named(void **state)
      * below (which reset options and fork) do not race with a thread none
      * of them is about (ThreadSanitizer saw both, flakily). */
     vmopt_retune_stop();
+}
+
+/* vmopt_autotune() probes only what the plan reads (the ISA from the
+ * loader's data, a few sysfs files), and its plan is the one the full
+ * probe (cpu_features, hwloc) gives, value for value.  Where the two
+ * probes see different caches (an odd sysfs numbering, no sysfs at all),
+ * the plans may differ: the test says so and checks what it can. */
+static void test_cheap_probe_same_plan(void **state)
+{
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.flags = VMOPT_TUNE_FRESH;
+    assert_int_equal(vmopt_autotune(&o), 0);
+    vmopt_plan *cheap = vmopt_current_plan();
+    assert_non_null(cheap);
+    o.probe = VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY; /* asked for: the full probe */
+    assert_int_equal(vmopt_autotune(&o), 0);
+    vmopt_plan *full = vmopt_current_plan();
+    assert_non_null(full);
+
+    vmopt_machine *m;
+    assert_int_equal(vmopt_machine_probe(&m, VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY), 0);
+    struct vmopt_machine *fm = (struct vmopt_machine *)m;
+    char l2[32] = "", l3[32] = "";
+    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index2/size", "r");
+    if (f) {
+        if (!fgets(l2, sizeof l2, f))
+            l2[0] = 0;
+        fclose(f);
+    }
+    f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
+    if (f) {
+        if (!fgets(l3, sizeof l3, f))
+            l3[0] = 0;
+        fclose(f);
+    }
+    unsigned long long l2b = strtoull(l2, NULL, 10) * 1024, l3b = strtoull(l3, NULL, 10) * 1024;
+    int same_caches = l2b && l2b == fm->cache_size[VMOPT__L2].value && (!l3b || l3b == fm->cache_size[VMOPT__L3].value);
+    for (int k = 0; k < VMOPT__K_COUNT; k++) {
+        if (full->v[k] != cheap->v[k] && same_caches)
+            fail_msg("%s: %llu from the full probe, %llu from the plan's probe", vmopt__fields[k].qualified,
+                     (unsigned long long)full->v[k], (unsigned long long)cheap->v[k]);
+    }
+    if (!same_caches)
+        print_message("sysfs and the full probe disagree on the caches here: plans not compared\n");
+    /* The plan's probe: no cpu_features, no hwloc. */
+    struct vmopt_machine *pm;
+    assert_int_equal(vmopt__machine_probe_plan(&pm, VMOPT_PROBE_ISA | VMOPT_PROBE_TOPOLOGY), 0);
+    assert_string_equal(pm->topology_probe, "sysfs-plan");
+#if defined(__x86_64__) && defined(HAVE_SYS_PLATFORM_X86_H)
+    assert_string_equal(pm->isa_probe, "glibc");
+#endif
+    assert_int_equal(pm->features & fm->features, fm->features & ((1u << VMOPT__FEAT_COUNT) - 1));
+    free(pm);
+    /* The ISA part of the plan never depends on the probe. */
+    assert_int_equal(full->v[VMOPT__K_MEMCPY_SIMD], cheap->v[VMOPT__K_MEMCPY_SIMD]);
+    vmopt_machine_free(m);
+    vmopt_plan_free(cheap);
+    vmopt_plan_free(full);
 }
 
 static void test_bad_profile_keeps_plan(void **state)
@@ -174,6 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before_any),      cmocka_unit_test(test_default_then_named),
         cmocka_unit_test(test_bad_profile_keeps_plan), cmocka_unit_test(test_env),
+        cmocka_unit_test(test_cheap_probe_same_plan),
         cmocka_unit_test(test_bad_options),     cmocka_unit_test(test_threads),
         cmocka_unit_test(test_errno_kept),      cmocka_unit_test(test_fork_while_tuning),
     };

@@ -358,6 +358,56 @@ static void test_autotune(void **state)
     vmopt__options_reset();
 }
 
+/* The cache stays, the machine changes under it (a VM migrated to another
+ * CPU, a home directory shared by two hosts): a plan saved on the other CPU
+ * is never used here.  The file below is what that CPU would have written,
+ * checksum and all, but for its CPUID signature. */
+static void test_new_cpu_same_cache(void **state)
+{
+    char dir[256], path[300], sig[VMOPT__SIGNATURE_LEN], other[VMOPT__SIGNATURE_LEN];
+    snprintf(dir, sizeof dir, "%s/moved", tmp_dir());
+    snprintf(path, sizeof path, "%s/default.plan", dir);
+    setenv("VMOPT_CACHE_DIR", dir, 1);
+    vmopt__options_reset();
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.flags = VMOPT_TUNE_SAVE | VMOPT_TUNE_FRESH;
+    assert_int_equal(vmopt_autotune(&o), 0);
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    vmopt_plan *p = vmopt_current_plan();
+    assert_contains(p->origin, "saved"); /* on this CPU, it is used */
+    vmopt_plan_free(p);
+
+    struct vmopt_plan plan = resolved("default", NULL, sig);
+    const char *cpu = strstr(sig, "cpuid 0x");
+    assert_non_null(cpu);
+    snprintf(other, sizeof other, "%.*scpuid 0x%x%s", (int)(cpu - sig),
+             sig, (unsigned)strtoul(cpu + 8, NULL, 16) ^ 0x10u, strchr(cpu + 8, ';'));
+    assert_string_not_equal(sig, other);
+    assert_int_equal(vmopt__plan_save(&plan, other, VMOPT_LEVEL_MEASURE, path), 0);
+    assert_int_equal(vmopt__plan_load_saved(&plan, sig, path, &lv), -ESTALE);
+    assert_int_equal(vmopt_autotune(NULL), 0);
+    p = vmopt_current_plan();
+    assert_false(strstr(p->origin, "saved"));
+    vmopt_plan_free(p);
+
+    /* Nor a plan from a CPU with other features or other caches: each is
+     * part of the signature. */
+    vmopt_profile *prof;
+    vmopt_machine *a, *b;
+    assert_int_equal(vmopt_profile_load(&prof, "default"), 0);
+    assert_int_equal(vmopt_machine_describe(&a, "synthetic:pack:1 l3:1 l2:2 l1d:2 core:2 pu:1", "avx2,arch=x86_64"), 0);
+    assert_int_equal(vmopt_machine_describe(&b, "synthetic:pack:1 l3:1 l2:2 l1d:2 core:2 pu:1", "avx2,avx512f,arch=x86_64"), 0);
+    vmopt__signature(a, prof, sig, sizeof sig);
+    vmopt__signature(b, prof, other, sizeof other);
+    assert_string_not_equal(sig, other);
+    assert_contains(sig, "caches ");
+    vmopt_machine_free(a);
+    vmopt_machine_free(b);
+    vmopt_profile_free(prof);
+    unsetenv("VMOPT_CACHE_DIR");
+    vmopt__options_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_autotune),
+        cmocka_unit_test(test_new_cpu_same_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,9 +27,9 @@ static void second_opinion(struct vmopt_machine *m)
     }
 }
 
-static void run_part(struct vmopt_machine *m, unsigned part)
+static void run_part_of(const vmopt__probe *const *list, struct vmopt_machine *m, unsigned part)
 {
-    for (const vmopt__probe *const *c = vmopt__probe_components; *c; c++) {
+    for (const vmopt__probe *const *c = list; *c; c++) {
         if ((*c)->part != part)
             continue;
         int rc = (*c)->run(m);
@@ -40,6 +40,24 @@ static void run_part(struct vmopt_machine *m, unsigned part)
         vmopt__log(VMOPT__LOG_INFO, "probe: %s unavailable (%s), trying the next", (*c)->name,
                    vmopt_strerror(rc));
     }
+}
+
+static void run_part(struct vmopt_machine *m, unsigned part)
+{
+    run_part_of(vmopt__probe_components, m, part);
+}
+
+int vmopt__machine_probe_plan(struct vmopt_machine **out, unsigned parts)
+{
+    struct vmopt_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return vmopt__fail(-ENOMEM, "probe: out of memory");
+    run_part_of(vmopt__probe_plan_components, m, VMOPT_PROBE_ISA);
+    if (parts & VMOPT_PROBE_TOPOLOGY)
+        run_part_of(vmopt__probe_plan_components, m, VMOPT_PROBE_TOPOLOGY);
+    m->probed = VMOPT_PROBE_ISA | (parts & VMOPT_PROBE_TOPOLOGY);
+    *out = m;
+    return 0;
 }
 
 VMOPT_EXTERN int vmopt_machine_probe(vmopt_machine **out, unsigned parts)

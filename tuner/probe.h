@@ -18,6 +18,10 @@ typedef struct {
  * each part; NULL-terminated.  libvmopt has runtime/components.c, the preload
  * library its own cheaper list (preload/components.c). */
 extern const vmopt__probe *const vmopt__probe_components[];
+/* The components that read only what a plan needs (the ISA, the cache
+ * sizes, huge pages) with no CPUID, no shared library and a few system
+ * calls: what vmopt_autotune() probes unless asked for more. */
+extern const vmopt__probe *const vmopt__probe_plan_components[];
 
 extern const vmopt__probe vmopt__probe_isa_cpu_features;
 extern const vmopt__probe vmopt__probe_isa_glibc;
@@ -25,8 +29,14 @@ extern const vmopt__probe vmopt__probe_isa_baseline;
 extern const vmopt__probe vmopt__probe_topology_hwloc;
 extern const vmopt__probe vmopt__probe_topology_sysfs;
 extern const vmopt__probe vmopt__probe_caches_sysfs;
+extern const vmopt__probe vmopt__probe_plan_sysfs;
 extern const vmopt__probe vmopt__probe_counters_papi;
 extern const vmopt__probe vmopt__probe_counters_none;
+
+/* The machine as the plan reads it, from vmopt__probe_plan_components:
+ * the parts asked for (VMOPT_PROBE_ISA, _TOPOLOGY; the ISA always),
+ * m->unprobed naming what they left out.  Never fails but for memory. */
+int vmopt__machine_probe_plan(struct vmopt_machine **out, unsigned parts);
 
 /* Fills the topology of m from an hwloc synthetic description
  * ("synthetic:...") or an XML file.  VMOPT_EUNSUPPORTED without hwloc. */

@@ -66,7 +66,7 @@ static void cpu_identity(const struct vmopt_machine *m, char *buf, size_t len)
 {
 #if defined(__x86_64__) || defined(__i386__)
     unsigned sig = 0;
-#ifdef CPUID_INDEX_1
+#ifdef CPU_FEATURE_ACTIVE /* <sys/platform/x86.h>; CPUID_INDEX_1 is an enum, not a macro */
     const struct cpuid_feature *leaf = __x86_get_cpuid_feature_leaf(CPUID_INDEX_1);
     if (leaf)
         sig = leaf->cpuid_array[0];
