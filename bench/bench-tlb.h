@@ -15,6 +15,7 @@ typedef struct {
     uint64_t *addr;
     size_t n;
     size_t flush_every; /* 0: never; else a full flush (a context switch) every n accesses */
+    uint8_t *write;     /* NULL: every access a read; else 1 where it is a write */
 } trace;
 
 /* ---- running a trace through a TLB ------------------------------------- */
@@ -52,8 +53,14 @@ static inline void bench_tlb_run(run_arg *a)
                 a->entry_samples++;
             }
         }
-        for (size_t end = bench_tlb_run_length(tr, i); i < end; i++)
-            sum += (uintptr_t)vmopt_tlb_lookup(a->tlb, tr->addr[i], VMOPT_TLB_READ, &fault);
+        size_t end = bench_tlb_run_length(tr, i);
+        if (tr->write) /* a VM's load and store sites: each a constant kind */
+            for (; i < end; i++)
+                sum += (uintptr_t)(tr->write[i] ? vmopt_tlb_lookup(a->tlb, tr->addr[i], VMOPT_TLB_WRITE, &fault)
+                                                : vmopt_tlb_lookup(a->tlb, tr->addr[i], VMOPT_TLB_READ, &fault));
+        else
+            for (; i < end; i++)
+                sum += (uintptr_t)vmopt_tlb_lookup(a->tlb, tr->addr[i], VMOPT_TLB_READ, &fault);
     }
     a->sink += sum;
 }

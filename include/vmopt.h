@@ -377,20 +377,18 @@ static inline void *vmopt_tlb_lookup(vmopt_tlb *tlb, uint64_t vaddr, unsigned ac
     if (!__builtin_constant_p(access) && __builtin_expect(access > 2, 0))
         return vmopt__tlb_miss(tlb, vaddr, access, fault);
     uint64_t page = vaddr & VMOPT__TLB_PAGE_MASK(f);
-    /* The mask's slot first, whatever the hash: an entry holding this page
+    /* The mask's slot, whatever the hash: an entry holding this page
      * anywhere is its translation, and under another hash it sits there
-     * only when both hashes agree.  So the mask's hit path is QEMU's, with
-     * no test of the hash (a branch on it cost 1.35x in bench-tlb), and the
-     * others pay a second probe.  Only a set's first way is looked at here:
-     * the miss path moves a hit in another way to the front. */
+     * only when both hashes agree.  So the hit path is QEMU's, instruction
+     * for instruction (bench-tlb counts them): index, compare, add.  Under
+     * another hash the miss path probes the hashed slot first (a call, a
+     * few ns, where a miss costs 10-20); an inline second probe made GCC 12
+     * keep three more moves on every hit.  Only a set's first way is
+     * looked at here: the miss path moves a hit in another way to the
+     * front. */
     vmopt__tlb_entry *e = (vmopt__tlb_entry *)((char *)f->table + ((vaddr >> VMOPT__TLB_SHIFT(f)) & f->index_mask));
     if (__builtin_expect(e->tag[access] == page, 1))
         goto hit;
-    if (f->hash != VMOPT_TLB_HASH_MASK) {
-        e = (vmopt__tlb_entry *)((char *)f->table + vmopt__tlb_hashed(f, page));
-        if (__builtin_expect(e->tag[access] == page, 1))
-            goto hit;
-    }
     return vmopt__tlb_miss(tlb, vaddr, access, fault);
 hit:
 #ifdef VMOPT_TLB_COUNT_HITS

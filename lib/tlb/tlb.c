@@ -29,20 +29,27 @@
 #define GROW_PCT 70
 #define SHRINK_PCT 30
 #define SHRINK_WINDOW_NS (100 * 1000000ull)
+_Static_assert(VMOPT__TLB_MAX_VICTIM % 8 == 0, "the victim filter has eight slots a word");
+#define PUBLISH_EVERY 64 /* misses between two publications for the retuner */
 
 _Static_assert(sizeof(vmopt__tlb_entry) == 32, "two entries per cache line");
 _Static_assert(offsetof(struct vmopt_tlb, fast) == 0, "the inline hit path reads the head");
 
-/* The hit path's index for a hash on t's geometry, into f. */
-static void set_index(const struct vmopt_tlb *t, vmopt__tlb_fast *f, unsigned hash)
+/* The hit path's index for a hash on a table of 2^bits sets, into f. */
+static void index_for(const struct vmopt_tlb *t, vmopt__tlb_fast *f, unsigned hash, unsigned bits)
 {
     f->table = t->table;
     f->page_mask = t->page_mask;
-    f->index_mask = ((UINT64_C(1) << t->set_bits) - 1) << 5;
+    f->index_mask = ((UINT64_C(1) << bits) - 1) << 5;
     f->shift = t->page_shift - 5;
     f->hash = hash;
-    f->fold = t->set_bits;
-    f->hash_shift = hash == VMOPT_TLB_HASH_FX ? 64 - t->set_bits - 5 : f->shift;
+    f->fold = bits;
+    f->hash_shift = hash == VMOPT_TLB_HASH_FX ? 64 - bits - 5 : f->shift;
+}
+
+static void set_index(const struct vmopt_tlb *t, vmopt__tlb_fast *f, unsigned hash)
+{
+    index_for(t, f, hash, t->set_bits);
 }
 
 /* The set page falls in under the index in f: the inline path's byte
@@ -108,6 +115,7 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     }
     for (uint64_t i = 0; i < n; i++)
         invalidate(&table[i]);
+    t->window_misses = t->window_shadow_hits = 0;
     free(t->table);
     free(t->used);
     free(t->listed);
@@ -132,10 +140,50 @@ static uint64_t page_of(const vmopt__tlb_entry *e)
     return e->tag[0] != INVALID_TAG ? e->tag[0] : e->tag[1] != INVALID_TAG ? e->tag[1] : e->tag[2];
 }
 
+#define BYTES(b) (UINT64_C(0x0101010101010101) * (b))
+
+/* The victim filter's byte for a page: the top byte of a multiplicative
+ * hash, so that pages of one set (equal low bits) get different bytes. */
+static uint64_t victim_byte(uint64_t page)
+{
+    return (page * UINT64_C(0x9e3779b97f4a7c15)) >> 56;
+}
+
 static void drop_victim(struct vmopt_tlb *t, unsigned i)
 {
     invalidate(&t->victim[i]);
     t->victim_page[i] = INVALID_TAG;
+    t->victim_live[i / 8] &= ~(UINT64_C(0x80) << (i % 8 * 8));
+}
+
+/* Victim slot i takes entry e, which holds page. */
+static inline __attribute__((always_inline)) void set_victim(struct vmopt_tlb *t, unsigned i, const vmopt__tlb_entry *e,
+                                                            uint64_t page)
+{
+    unsigned shift = i % 8 * 8;
+    t->victim[i] = *e;
+    t->victim_page[i] = page;
+    t->victim_hash[i / 8] = (t->victim_hash[i / 8] & ~(UINT64_C(0xff) << shift)) | victim_byte(page) << shift;
+    t->victim_live[i / 8] |= UINT64_C(0x80) << shift;
+}
+
+/* The victim slot holding page (for some access kind), or n_victim: per
+ * word of eight, the bytes equal to the page's (a byte equal to zero after
+ * the xor, by the carry trick, which may also flag a byte above a true
+ * match but never misses one), then a compare of the pages of those. */
+static unsigned find_victim(const struct vmopt_tlb *t, uint64_t page)
+{
+    uint64_t want = BYTES(victim_byte(page));
+    for (unsigned w = 0; w * 8 < t->n_victim; w++) {
+        uint64_t x = t->victim_hash[w] ^ want;
+        uint64_t z = (x - BYTES(1)) & ~x & t->victim_live[w];
+        for (; z; z &= z - 1) {
+            unsigned i = w * 8 + (unsigned)__builtin_ctzll(z) / 8;
+            if (t->victim_page[i] == page)
+                return i;
+        }
+    }
+    return t->n_victim;
 }
 
 static void clear_victims(struct vmopt_tlb *t)
@@ -215,17 +263,70 @@ static unsigned hash_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now, i
     return hash;
 }
 
-/* The size for `valid` entries in use now: grow at once past 70%; shrink
- * when the most used in a whole window (100 ms) stayed below 30%, to the
- * size at which that most would be under 70%. */
+/* Growth pays only if some size within bounds would hit: the shadow holds
+ * the tags of a direct-mapped table of max_entries for SHADOW_SETS of its
+ * sets, updated at every miss of the real table that falls in them.  A
+ * hit in a smaller table is a hit in the larger one too (its index bits
+ * are a subset, direct-mapped), so the misses alone keep the shadow
+ * exact.  Growing pays when the largest table would have hit a fifth of
+ * the sampled misses since the last check, or too few were seen to tell.
+ * A cyclic working set of 500 pages gets no hit in a table of 128 or 256,
+ * so a shadow one size up would never grow it; the largest one does. */
+#define SHADOW_SETS 1024
+#define SHADOW_MIN_SAMPLE 32
+
+static int growth_pays(const struct vmopt_tlb *t)
+{
+    if (!t->shadow || t->window_misses < SHADOW_MIN_SAMPLE)
+        return 1;
+    return t->window_shadow_hits * 5 >= t->window_misses;
+}
+
+/* One miss of page, seen by the shadow when it falls in a sampled set. */
+static void shadow_miss(struct vmopt_tlb *t, uint64_t page)
+{
+    uint64_t set = (page >> t->page_shift) & ((uint64_t)t->cfg.max_entries - 1);
+    if (set >= t->shadow_sets)
+        return;
+    uint64_t tag = page | t->shadow_epoch;
+    t->window_shadow_hits += t->shadow[set] == tag;
+    t->window_misses++;
+    t->shadow[set] = tag;
+}
+
+/* A full flush empties the largest table too: a new epoch in the tags'
+ * page-offset bits, and a clear only when the epochs wrap. */
+static void shadow_flush(struct vmopt_tlb *t)
+{
+    if (!t->shadow)
+        return;
+    if (++t->shadow_epoch >= (UINT64_C(1) << t->page_shift)) {
+        t->shadow_epoch = 1;
+        for (uint64_t i = 0; i < t->shadow_sets; i++)
+            t->shadow[i] = 0;
+    }
+}
+
+/* The size for `valid` entries in use now: grow past 70%, as QEMU does,
+ * or when collisions persist under the last hash, but only when growing
+ * pays (growth_pays: QEMU grows a table for 256 Ki pages to its largest
+ * size, which still misses 94% and costs more per lookup); shrink when the
+ * most used in a whole window (100 ms) stayed below 30%, and the table is
+ * not thrashing, to the size at which that most would be under 70%. */
 static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now)
 {
     uint64_t n = t->n_entries, target = n;
     if (valid > t->window_max_valid)
         t->window_max_valid = valid;
-    if (valid * 100 > n * GROW_PCT && n < (uint64_t)t->cfg.max_entries)
+    /* Most fills evicting a live entry: conflicts, not capacity. */
+    int thrashing = t->evictions * 2 > t->fills_since_check && t->fills_since_check >= 16;
+    /* Past 70% use, or still thrashing under the hash that spreads most. */
+    int crowded = valid * 100 > n * GROW_PCT || (thrashing && t->hash == VMOPT_TLB_HASH_FX);
+    if (crowded && n < (uint64_t)t->cfg.max_entries && growth_pays(t))
         return n * 2;
-    if (now - t->window_start_ns >= SHRINK_WINDOW_NS) {
+    /* A table that thrashes does not shrink: its few valid entries are the
+     * survivors of collisions, not the working set (rehashing fixes them). */
+    if (now - t->window_start_ns >= SHRINK_WINDOW_NS && !thrashing) {
         uint64_t most = t->window_max_valid;
         while (most * 100 < target * SHRINK_PCT && target / 2 >= (uint64_t)t->cfg.min_entries &&
                most * 100 <= (target / 2) * GROW_PCT)
@@ -246,6 +347,7 @@ static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
         return 0;
     uint64_t now = vmopt__coarse_ns(), n = t->n_entries;
     uint64_t size = t->cfg.resize ? size_target(t, valid, now) : n;
+    t->window_misses = t->window_shadow_hits = 0;
     unsigned hash = t->hash, old = hash;
     if (t->cfg.rehash && size == n)
         hash = hash_target(t, valid, now, after_fills);
@@ -288,6 +390,7 @@ static void run_flush(struct vmopt_tlb *t)
 {
     uint64_t valid = t->n_valid;
     clear_used(t);
+    shadow_flush(t);
     t->stats.flushes++;
     adapt(t, valid, 0);
     CHECK(t);
@@ -346,8 +449,7 @@ static void swap_victim(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, un
 {
     vmopt__tlb_entry hit = t->victim[v];
     if (is_valid(e)) {
-        t->victim[v] = *e;
-        t->victim_page[v] = page_of(e);
+        set_victim(t, v, e, page_of(e));
     } else {
         drop_victim(t, v);
         t->n_valid++;
@@ -367,8 +469,7 @@ static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64
     } else if (!holds(e, page)) {
         t->evictions++;
         if (t->n_victim) {
-            t->victim[t->next_victim] = *e;
-            t->victim_page[t->next_victim] = page_of(e);
+            set_victim(t, t->next_victim, e, page_of(e));
             t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
         }
     }
@@ -436,7 +537,8 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
 
     if (__builtin_expect(atomic_load_explicit(&t->flush_pending, memory_order_relaxed), 0))
         vmopt_tlb_poll(t);
-    publish(t); /* as of the previous miss */
+    if (__builtin_expect(t->stats.misses % PUBLISH_EVERY == 0, 0))
+        publish(t); /* as of the previous miss; also at each safe point */
     if (__builtin_expect(access > VMOPT_TLB_EXEC, 0)) {
         if (fault)
             *fault = -EINVAL;
@@ -446,6 +548,12 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
     uint64_t set = set_of(t, page);
     vmopt__tlb_entry *base = &t->table[set], *e = base;
     unsigned way = 0;
+    /* Under a hash other than the mask, the inline path looked at the
+     * mask's slot only: the hashed one may hold the page. */
+    if (t->fast.hash != VMOPT_TLB_HASH_MASK && base->tag[access] == page) {
+        t->fast.hits++;
+        return (void *)(uintptr_t)(vaddr + base->addend);
+    }
     if (t->ways > 1) {
         if ((e = other_way(t, base, page, access)))
             return (void *)(uintptr_t)(vaddr + e->addend);
@@ -454,14 +562,13 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
     }
     t->stats.misses++;
     uint64_t i = set + ((uint64_t)way << t->set_bits);
+    if (t->shadow)
+        shadow_miss(t, page);
 
-    /* One pass over the victims' pages (a load and a compare each): a hit
-     * swaps back in; the page held for other access kinds only must not
-     * outlive the fill below. */
-    const uint64_t *vpage = t->victim_page;
-    unsigned nv = t->n_victim, v = 0;
-    while (v < nv && vpage[v] != page)
-        v++;
+
+    /* The victims (find_victim): a hit swaps back in; the page held for
+     * other access kinds only must not outlive the fill below. */
+    unsigned nv = t->n_victim, v = find_victim(t, page);
     if (v < nv && t->victim[v].tag[access] == page) {
         swap_victim(t, e, i, v);
         CHECK(t);
@@ -598,6 +705,7 @@ VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *t)
     if (!t)
         return;
     unregister_tlb(t);
+    free(t->shadow);
     free(t->table);
     free(t->used);
     free(t->listed);
@@ -631,9 +739,14 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
     }
     if (t->n_used > t->n_entries)
         return *why = "used list longer than the table", 0;
-    for (unsigned i = 0; i < t->n_victim; i++)
+    for (unsigned i = 0; i < t->n_victim; i++) {
+        if (is_valid(&t->victim[i]) &&
+            (!(t->victim_live[i / 8] >> (i % 8 * 8) & 0x80) ||
+             (t->victim_hash[i / 8] >> (i % 8 * 8) & 0xff) != victim_byte(page_of(&t->victim[i]))))
+            return *why = "a victim is missing from the victim filter", 0;
         if (t->victim_page[i] != (is_valid(&t->victim[i]) ? page_of(&t->victim[i]) : INVALID_TAG))
             return *why = "a victim's page is out of date", 0;
+    }
     uint64_t valid = 0;
     for (uint64_t i = 0; i < t->n_entries; i++)
         valid += is_valid(&t->table[i]);
@@ -692,7 +805,13 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
     t->n_victim = (unsigned)cfg->victim;
     clear_victims(t);
     t->window_start_ns = vmopt__coarse_ns();
-    if (set_table(t, (uint64_t)cfg->entries) < 0) {
+    if (t->cfg.resize) {
+        t->shadow_sets = (uint64_t)cfg->max_entries < SHADOW_SETS ? (uint64_t)cfg->max_entries : SHADOW_SETS;
+        t->shadow = calloc(t->shadow_sets, sizeof *t->shadow); /* 0: no page with epoch 1 */
+        t->shadow_epoch = 1;
+    }
+    if ((t->cfg.resize && !t->shadow) || set_table(t, (uint64_t)cfg->entries) < 0) {
+        free(t->shadow);
         free(t);
         return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory for %ld entries", cfg->entries);
     }

@@ -26,7 +26,11 @@ struct vmopt_tlb {
     uint8_t *next_way;        /* per set: the way to replace next */
     uint8_t *occupancy;       /* per set: scratch for collisions_under() */
     vmopt__tlb_entry victim[VMOPT__TLB_MAX_VICTIM];
-    uint64_t victim_page[VMOPT__TLB_MAX_VICTIM]; /* the page each holds, or 1: one compare each */
+    uint64_t victim_page[VMOPT__TLB_MAX_VICTIM]; /* the page each holds, or 1 */
+    /* A byte of each victim's page hash, eight to a word, and 0x80 in the
+     * bytes of the slots in use: a miss tests eight victims in a few
+     * instructions, and compares the pages of the bytes that match only. */
+    uint64_t victim_hash[VMOPT__TLB_MAX_VICTIM / 8], victim_live[VMOPT__TLB_MAX_VICTIM / 8];
     unsigned n_victim, next_victim;
     uint64_t asid;
     atomic_int flush_pending;
@@ -34,11 +38,19 @@ struct vmopt_tlb {
     uint64_t fills_since_check, evictions; /* since the last check */
     uint64_t window_start_ns, window_max_valid;
     uint64_t hash_since_ns;
+    /* Whether growing can pay: the tags a direct-mapped table of the
+     * largest size would hold, for a sample of its sets (tlb.c,
+     * growth_pays), each tagged with the flush epoch; and the sampled
+     * misses since the last check, and those it would have hit.  NULL
+     * when the table does not resize. */
+    uint64_t *shadow;
+    uint64_t shadow_sets, shadow_epoch;
+    uint64_t window_misses, window_shadow_hits;
     uint64_t recent[VMOPT__TLB_RECENT];
     uint64_t n_recent;
     vmopt_tlb_stats stats;
     /* What the retuner reads from another thread: written by the owner at
-     * each miss and safe point with relaxed stores, so it lags by the hits
+     * every 64th miss and each safe point with relaxed stores, so it lags by the hits
      * since.  On the registry's list, under its lock. */
     uint64_t pub_lookups, pub_misses, pub_used, pub_entries;
     struct vmopt_tlb *reg_prev, *reg_next;
