@@ -463,13 +463,17 @@ static void swap_victim(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, un
  * for another page moves to the victim TLB. */
 static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64_t page, void *host, unsigned prot)
 {
-    if (!is_valid(e)) {
+    /* The page e holds, or INVALID_TAG: an entry's tags name one page
+     * (vmopt__tlb_is_valid checks it), so one read answers both "empty?"
+     * and "another page?". */
+    uint64_t held = page_of(e);
+    if (held == INVALID_TAG) {
         t->n_valid++;
         list_entry(t, i);
-    } else if (!holds(e, page)) {
+    } else if (held != page) {
         t->evictions++;
         if (t->n_victim) {
-            set_victim(t, t->next_victim, e, page_of(e));
+            set_victim(t, t->next_victim, e, held);
             t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
         }
     }
