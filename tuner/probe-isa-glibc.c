@@ -15,12 +15,25 @@
 #include "lib/internal.h"
 #include "tuner/probe.h"
 
+#if defined(__x86_64__) && defined(HAVE_SYS_PLATFORM_X86_H) && defined(CPU_FEATURE_ACTIVE)
+/* glibc's x86_cpu_active(), with the shift unsigned: the header's shifts
+ * an int 1 by up to 31 (undefined behaviour, which UBSan stops at for bit
+ * 31, AVX512VL's). */
+static int active(unsigned index)
+{
+    const unsigned bits = 8 * sizeof(unsigned);
+    const struct cpuid_feature *leaf = __x86_get_cpuid_feature_leaf(index / (bits * 4));
+    unsigned reg = index % (bits * 4);
+    return leaf && (leaf->active_array[reg / bits] >> (reg % bits) & 1u);
+}
+#endif
+
 static int probe_glibc(struct vmopt_machine *m)
 {
 #if defined(__x86_64__) && defined(HAVE_SYS_PLATFORM_X86_H) && defined(CPU_FEATURE_ACTIVE)
 #define ACTIVE(feat)                                                                               \
     do {                                                                                           \
-        if (CPU_FEATURE_ACTIVE(feat))                                                              \
+        if (active(x86_cpu_##feat))                                                                \
             vmopt__set_feature(m, VMOPT__FEAT_##feat, VMOPT__SRC_GLIBC);                           \
     } while (0)
     vmopt__strlcpy(m->arch, "x86_64", sizeof m->arch);
