@@ -256,9 +256,10 @@ static trace make_phased(size_t n)
 
 /* The pages a real program touches: sqlite3 under valgrind's lackey,
  * recorded once per run when valgrind and sqlite3 are installed. */
+#define SQLITE_TRACE "sqlite3 (valgrind lackey trace, loads and stores)"
 static trace record_program(void)
 {
-    trace t = {"sqlite3 (valgrind lackey trace, loads and stores)", NULL, 0, 0, NULL};
+    trace t = {SQLITE_TRACE, NULL, 0, 0, NULL};
     FILE *p = popen("valgrind --tool=lackey --trace-mem=yes --log-fd=1 sqlite3 :memory: "
                     "\"create table t(a,b); with recursive c(x) as (select 1 union all select x+1 "
                     "from c where x<20000) insert into t select x, randomblob(200) from c; "
@@ -555,6 +556,13 @@ static void flushes(void)
     }
 }
 
+/* VMOPT_BENCH_ONLY=text runs only the workloads whose name holds it. */
+static int wanted(const char *name)
+{
+    const char *only = getenv("VMOPT_BENCH_ONLY");
+    return !only || strstr(name, only);
+}
+
 int main(void)
 {
     if (getenv("VMOPT_BENCH_QUICK"))
@@ -569,11 +577,15 @@ int main(void)
         make_strided(n),
         make_mixed_rw(n),
         make_phased(n * 2),
-        record_program(),
+        wanted(SQLITE_TRACE) ? record_program() : (trace){SQLITE_TRACE, NULL, 0, 0, NULL},
     };
+    bench_print_cpu();
     printf("software TLB, %u interleaved samples; miss %% from one cold pass\n", samples);
     for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++)
-        workload(&traces[i]);
+        if (wanted(traces[i].name))
+            workload(&traces[i]);
+    if (getenv("VMOPT_BENCH_ONLY"))
+        return 0;
     hit_paths();
     flushes();
     return 0;

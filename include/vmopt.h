@@ -328,7 +328,7 @@ VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *tlb);
 /* Internal, read by the inline hit path below; its layout is not part of
  * the API and changes with the library version (rebuild to upgrade). */
 typedef struct {
-    uint64_t tag[3];  /* page address allowed per access kind; 1 when not */
+    uint64_t tag[3];  /* page address allowed per access kind; all ones when not */
     uint64_t addend;  /* host address - guest address, modulo 2^64 */
 } vmopt__tlb_entry;
 typedef struct {

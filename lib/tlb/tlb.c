@@ -25,7 +25,8 @@
 #include "lib/plan.h"
 #include "lib/tlb/tlb.h"
 
-#define INVALID_TAG UINT64_C(1)
+/* All ones: never a page address, and a table is emptied by memset. */
+#define INVALID_TAG UINT64_MAX
 #define GROW_PCT 70
 #define SHRINK_PCT 30
 #define SHRINK_WINDOW_NS (100 * 1000000ull)
@@ -56,7 +57,8 @@ static void set_index(const struct vmopt_tlb *t, vmopt__tlb_fast *f, unsigned ha
  * offset, in sets. */
 static uint64_t set_under(const struct vmopt_tlb *t, const vmopt__tlb_fast *f, uint64_t page)
 {
-    uint64_t offset = f->hash == VMOPT_TLB_HASH_MASK ? (page >> f->shift) & f->index_mask : vmopt__tlb_hashed(f, page);
+    uint64_t offset = __builtin_expect(f->hash == VMOPT_TLB_HASH_MASK, 1) ? (page >> f->shift) & f->index_mask
+                                                                           : vmopt__tlb_hashed(f, page);
     return offset >> 5;
 }
 
@@ -83,8 +85,7 @@ static unsigned log2u(uint64_t v)
 
 static void invalidate(vmopt__tlb_entry *e)
 {
-    e->tag[0] = e->tag[1] = e->tag[2] = INVALID_TAG;
-    e->addend = 0;
+    memset(e, 0xff, sizeof *e);
 }
 
 static int is_valid(const vmopt__tlb_entry *e)
@@ -113,8 +114,7 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
         free(occupancy);
         return -ENOMEM;
     }
-    for (uint64_t i = 0; i < n; i++)
-        invalidate(&table[i]);
+    memset(table, 0xff, n * sizeof *table);
     t->window_misses = t->window_shadow_hits = 0;
     free(t->table);
     free(t->used);
@@ -141,6 +141,7 @@ static uint64_t page_of(const vmopt__tlb_entry *e)
 }
 
 #define BYTES(b) (UINT64_C(0x0101010101010101) * (b))
+#define PROT_ALL (VMOPT_TLB_PROT_READ | VMOPT_TLB_PROT_WRITE | VMOPT_TLB_PROT_EXEC)
 
 /* The victim filter's byte for a page: the top byte of a multiplicative
  * hash, so that pages of one set (equal low bits) get different bytes. */
@@ -174,7 +175,7 @@ static inline __attribute__((always_inline)) void set_victim(struct vmopt_tlb *t
 static unsigned find_victim(const struct vmopt_tlb *t, uint64_t page)
 {
     uint64_t want = BYTES(victim_byte(page));
-    for (unsigned w = 0; w * 8 < t->n_victim; w++) {
+    for (unsigned w = 0; w * 8 < t->n_search; w++) {
         uint64_t x = t->victim_hash[w] ^ want;
         uint64_t z = (x - BYTES(1)) & ~x & t->victim_live[w];
         for (; z; z &= z - 1) {
@@ -183,7 +184,7 @@ static unsigned find_victim(const struct vmopt_tlb *t, uint64_t page)
                 return i;
         }
     }
-    return t->n_victim;
+    return t->n_search;
 }
 
 static void clear_victims(struct vmopt_tlb *t)
@@ -196,8 +197,7 @@ static void clear_victims(struct vmopt_tlb *t)
 static void clear_used(struct vmopt_tlb *t)
 {
     if (t->n_used > t->n_entries / 4) {
-        for (uint64_t i = 0; i < t->n_entries; i++)
-            invalidate(&t->table[i]);
+        memset(t->table, 0xff, t->n_entries * sizeof *t->table);
         memset(t->listed, 0, t->n_entries);
     } else {
         for (uint64_t i = 0; i < t->n_used; i++) {
@@ -219,15 +219,15 @@ static int cmp_u64(const void *a, const void *b)
 /* The pages filled most recently (the working set as it is now, where the
  * table may still hold an older one), and how many of them would find
  * their set already full under hash: what switching to it would cost. */
-static unsigned collisions_under(struct vmopt_tlb *t, unsigned hash, unsigned *pages)
+static unsigned collisions_under(struct vmopt_tlb *t, unsigned hash, unsigned bits, unsigned *pages)
 {
     uint64_t recent[VMOPT__TLB_RECENT];
     unsigned n = t->n_recent < VMOPT__TLB_RECENT ? (unsigned)t->n_recent : VMOPT__TLB_RECENT;
     memcpy(recent, t->recent, n * sizeof *recent);
     qsort(recent, n, sizeof *recent, cmp_u64);
     vmopt__tlb_fast f = t->fast;
-    set_index(t, &f, hash);
-    memset(t->occupancy, 0, t->n_entries / t->ways);
+    index_for(t, &f, hash, bits);
+    memset(t->occupancy, 0, (size_t)1 << bits);
     unsigned distinct = 0, collisions = 0;
     for (unsigned i = 0; i < n; i++) {
         if (i && recent[i] == recent[i - 1])
@@ -256,7 +256,7 @@ static unsigned hash_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now, i
         valid * 100 < t->n_entries * SHRINK_PCT)
         return hash + 1;
     if (hash != (unsigned)t->cfg.hash && now - t->hash_since_ns >= SHRINK_WINDOW_NS) {
-        unsigned collisions = collisions_under(t, (unsigned)t->cfg.hash, &pages);
+        unsigned collisions = collisions_under(t, (unsigned)t->cfg.hash, t->set_bits, &pages);
         if (pages >= 16 && collisions * 16 <= pages)
             return (unsigned)t->cfg.hash;
     }
@@ -264,42 +264,106 @@ static unsigned hash_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now, i
 }
 
 /* Growth pays only if some size within bounds would hit: the shadow holds
- * the tags of a direct-mapped table of max_entries for SHADOW_SETS of its
- * sets, updated at every miss of the real table that falls in them.  A
+ * the tags of a direct-mapped table of max_entries (under the mask) for
+ * SHADOW_SETS of its sets, one in each group of g = max_entries /
+ * SHADOW_SETS consecutive sets: the one whose offset in the group is the
+ * group's number mod g, so that neither a compact working set nor a
+ * power-of-two stride escapes the sample.  It is
+ * updated at every miss of the real table that falls in a sampled set.  A
  * hit in a smaller table is a hit in the larger one too (its index bits
- * are a subset, direct-mapped), so the misses alone keep the shadow
- * exact.  Growing pays when the largest table would have hit a fifth of
- * the sampled misses since the last check, or too few were seen to tell.
- * A cyclic working set of 500 pages gets no hit in a table of 128 or 256,
- * so a shadow one size up would never grow it; the largest one does. */
+ * are a subset, direct-mapped), so the misses alone keep the shadow exact.
+ * Growing pays when the largest table would have hit a fifth of
+ * SHADOW_FULL_SAMPLE sampled misses, or half of SHADOW_MIN_SAMPLE; it does
+ * not when it would have hit a sixteenth of those.  Anything else cannot
+ * tell (the pages
+ * that miss may all fall in sets outside the sample): the sample carries
+ * over to the next check, and after SHADOW_MAX_WAIT checks without one the
+ * table grows, as QEMU's would.  A cyclic working set of
+ * 500 pages gets no hit in a table of 128 or 256, so a shadow one size up
+ * would never grow it; the largest one does. */
 #define SHADOW_SETS 1024
 #define SHADOW_MIN_SAMPLE 32
+#define SHADOW_FULL_SAMPLE 256
+#define SHADOW_MAX_WAIT 32
+
+enum { PAYS_NO, PAYS_YES, PAYS_UNKNOWN };
 
 static int growth_pays(const struct vmopt_tlb *t)
 {
-    if (!t->shadow || t->window_misses < SHADOW_MIN_SAMPLE)
-        return 1;
-    return t->window_shadow_hits * 5 >= t->window_misses;
+    uint64_t n = t->window_misses, hits = t->window_shadow_hits;
+    if (!t->shadow)
+        return PAYS_YES;
+    if (!t->shadow_live)
+        return PAYS_NO; /* resting after a no (shadow_rest) */
+    if (t->shadow_warm) /* its hits are true ones, its misses not yet */
+        return n >= SHADOW_MIN_SAMPLE && hits * 2 >= n ? PAYS_YES : PAYS_UNKNOWN;
+    if (n >= SHADOW_FULL_SAMPLE)
+        return hits * 5 >= n ? PAYS_YES : PAYS_NO;
+    /* A small sample decides only when it is clear: at a true rate of 6%
+     * (256 Ki pages against a largest size of 16 Ki), 32 samples reach a
+     * fifth once in 500 checks, and that grew the table. */
+    if (n >= SHADOW_MIN_SAMPLE && hits * 2 >= n)
+        return PAYS_YES;
+    if (n >= SHADOW_MIN_SAMPLE && hits * 16 <= n)
+        return PAYS_NO;
+    return PAYS_UNKNOWN;
+}
+
+/* The shadow costs a miss about 1 ns (Zen 4 KVM guest, bench-tlb at 256 Ki
+ * pages), and a working set beyond any size keeps it saying no.  After a
+ * no, it rests for shadow_backoff checks (1, 2, 4 ... SHADOW_MAX_REST), and
+ * then comes back with a new epoch.  The largest table would not have been
+ * emptied meanwhile, so until it has seen as many sampled misses as it has
+ * sets it is warming up: a hit then is a true hit, and can say yes, but a
+ * miss may be one that table would have hit, so it cannot say no. */
+#define SHADOW_MAX_REST 256
+
+static void shadow_rest(struct vmopt_tlb *t)
+{
+    t->shadow_live = NULL;
+    t->shadow_rest_left = t->shadow_backoff;
+    if (t->shadow_backoff < SHADOW_MAX_REST)
+        t->shadow_backoff *= 2;
+}
+
+static void shadow_epoch_next(struct vmopt_tlb *t);
+
+/* At each check: a resting shadow counts down, and comes back cold. */
+static void shadow_wake(struct vmopt_tlb *t)
+{
+    if (!t->shadow || t->shadow_live || --t->shadow_rest_left)
+        return;
+    shadow_epoch_next(t);
+    t->shadow_live = t->shadow;
+    t->shadow_warm = (unsigned)t->shadow_sets;
+    t->window_misses = t->window_shadow_hits = 0;
 }
 
 /* One miss of page, seen by the shadow when it falls in a sampled set. */
 static void shadow_miss(struct vmopt_tlb *t, uint64_t page)
 {
-    uint64_t set = (page >> t->page_shift) & ((uint64_t)t->cfg.max_entries - 1);
-    if (set >= t->shadow_sets)
+    uint64_t set = (page >> t->page_shift) & t->shadow_set_mask;
+    uint64_t group = set >> t->shadow_group_bits;
+    if (((set ^ group) & t->shadow_pick_mask) != 0)
         return;
     uint64_t tag = page | t->shadow_epoch;
-    t->window_shadow_hits += t->shadow[set] == tag;
+    t->window_shadow_hits += t->shadow[group] == tag;
     t->window_misses++;
-    t->shadow[set] = tag;
+    t->shadow[group] = tag;
+    if (__builtin_expect(t->shadow_warm, 0) && --t->shadow_warm == 0)
+        t->window_misses = t->window_shadow_hits = 0;
 }
 
 /* A full flush empties the largest table too: a new epoch in the tags'
  * page-offset bits, and a clear only when the epochs wrap. */
 static void shadow_flush(struct vmopt_tlb *t)
 {
-    if (!t->shadow)
-        return;
+    if (t->shadow)
+        shadow_epoch_next(t);
+}
+
+static void shadow_epoch_next(struct vmopt_tlb *t)
+{
     if (++t->shadow_epoch >= (UINT64_C(1) << t->page_shift)) {
         t->shadow_epoch = 1;
         for (uint64_t i = 0; i < t->shadow_sets; i++)
@@ -307,12 +371,26 @@ static void shadow_flush(struct vmopt_tlb *t)
     }
 }
 
-/* The size for `valid` entries in use now: grow past 70%, as QEMU does,
- * or when collisions persist under the last hash, but only when growing
- * pays (growth_pays: QEMU grows a table for 256 Ki pages to its largest
- * size, which still misses 94% and costs more per lookup); shrink when the
- * most used in a whole window (100 ms) stayed below 30%, and the table is
- * not thrashing, to the size at which that most would be under 70%. */
+/* Whether the pages filled last (16 at least) would hardly collide (1 in
+ * 16) in a table of 2^bits sets under hash. */
+static int fits_under(struct vmopt_tlb *t, unsigned hash, unsigned bits)
+{
+    unsigned pages, collisions = collisions_under(t, hash, bits, &pages);
+    return pages >= 16 && collisions * 16 <= pages;
+}
+
+/* The size for `valid` entries in use now, but only when growing pays
+ * (growth_pays: QEMU grows a table for 256 Ki pages to its largest size,
+ * which still misses 94% and costs more per lookup).  Grow:
+ * - past 70% use, as QEMU does;
+ * - when the misses are conflicts (most fills evict a live entry) and the
+ *   largest table under the mask would hit them: the inline path stays
+ *   the mask's, where another hash costs every hit in the hashed slot a
+ *   call;
+ * - when conflicts persist under the hash that spreads most.
+ * Shrink when the most used in a whole window (100 ms) stayed below 30%,
+ * and the table is not thrashing, to the size at which that most would be
+ * under 70% and the pages filled last would not collide. */
 static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now)
 {
     uint64_t n = t->n_entries, target = n;
@@ -320,16 +398,29 @@ static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now)
         t->window_max_valid = valid;
     /* Most fills evicting a live entry: conflicts, not capacity. */
     int thrashing = t->evictions * 2 > t->fills_since_check && t->fills_since_check >= 16;
-    /* Past 70% use, or still thrashing under the hash that spreads most. */
     int crowded = valid * 100 > n * GROW_PCT || (thrashing && t->hash == VMOPT_TLB_HASH_FX);
-    if (crowded && n < (uint64_t)t->cfg.max_entries && growth_pays(t))
-        return n * 2;
+    if ((crowded || thrashing) && n < (uint64_t)t->cfg.max_entries) {
+        int pays = growth_pays(t);
+        if (pays == PAYS_YES)
+            t->shadow_backoff = 1;
+        if (pays == PAYS_NO && t->shadow_live)
+            shadow_rest(t);
+        if (pays == PAYS_YES && (crowded || t->hash == VMOPT_TLB_HASH_MASK))
+            return n * 2;
+        if (pays == PAYS_UNKNOWN && (t->shadow_warm || ++t->shadow_waits < SHADOW_MAX_WAIT)) {
+            t->keep_sample = 1;
+            return n;
+        }
+        if (pays == PAYS_UNKNOWN && (crowded || t->hash == VMOPT_TLB_HASH_MASK))
+            return n * 2;
+    }
     /* A table that thrashes does not shrink: its few valid entries are the
      * survivors of collisions, not the working set (rehashing fixes them). */
     if (now - t->window_start_ns >= SHRINK_WINDOW_NS && !thrashing) {
         uint64_t most = t->window_max_valid;
         while (most * 100 < target * SHRINK_PCT && target / 2 >= (uint64_t)t->cfg.min_entries &&
-               most * 100 <= (target / 2) * GROW_PCT)
+               most * 100 <= (target / 2) * GROW_PCT &&
+               (t->n_recent < 16 || fits_under(t, t->hash, log2u(target / 2 / t->ways))))
             target /= 2;
         t->window_start_ns = now;
         t->window_max_valid = valid;
@@ -346,11 +437,19 @@ static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
     if (!t->cfg.resize && !t->cfg.rehash)
         return 0;
     uint64_t now = vmopt__coarse_ns(), n = t->n_entries;
+    t->keep_sample = 0;
+    shadow_wake(t);
     uint64_t size = t->cfg.resize ? size_target(t, valid, now) : n;
-    t->window_misses = t->window_shadow_hits = 0;
+    if (!t->keep_sample) {
+        t->window_misses = t->window_shadow_hits = 0;
+        t->shadow_waits = 0;
+    }
     unsigned hash = t->hash, old = hash;
-    if (t->cfg.rehash && size == n)
+    if (t->cfg.rehash && size == n && !t->keep_sample)
         hash = hash_target(t, valid, now, after_fills);
+    /* The pages filled last are read only by a table that may shrink or
+     * go back to its hash; a crowded one does not keep them. */
+    t->track_recent = valid * 100 <= n * GROW_PCT || hash != (unsigned)t->cfg.hash || size != n;
     if (size == n && hash == old)
         return 0;
     t->hash = hash;
@@ -370,6 +469,34 @@ static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
         t->n_recent = 0;
     }
     return 1;
+}
+
+/* The victim TLB pays when it answers one miss in VICTIM_PAYS: searching
+ * and filling it costs the miss path about a third (2-3 ns a miss, on a
+ * Zen 4 KVM guest, against 7 ns for the rest with the bench's cheap fill),
+ * and a working set far beyond the table hits it almost never.  When it
+ * did not pay over a check (`entries` fills), the miss path neither looks
+ * in it nor fills it for VICTIM_REST checks, and then tries again.  Only
+ * an adaptive TLB (resize or rehash on) does this: a fixed configuration
+ * keeps what it was given. */
+#define VICTIM_PAYS 32
+#define VICTIM_REST 15
+
+static void victims_check(struct vmopt_tlb *t)
+{
+    uint64_t misses = t->stats.misses - t->check_misses, hits = t->stats.victim_hits - t->check_victim_hits;
+    t->check_misses = t->stats.misses;
+    t->check_victim_hits = t->stats.victim_hits;
+    if (!t->n_victim || (!t->cfg.resize && !t->cfg.rehash))
+        return;
+    if (t->n_search && hits * VICTIM_PAYS < misses) {
+        clear_victims(t);
+        t->n_search = 0;
+        t->next_victim = 0;
+        t->victim_rest = VICTIM_REST;
+    } else if (!t->n_search && --t->victim_rest == 0) {
+        t->n_search = t->n_victim;
+    }
 }
 
 /* --enable-debug checks the whole table after every slow-path change. */
@@ -472,17 +599,21 @@ static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64
         list_entry(t, i);
     } else if (held != page) {
         t->evictions++;
-        if (t->n_victim) {
+        if (t->n_search) {
             set_victim(t, t->next_victim, e, held);
-            t->next_victim = t->next_victim + 1 == t->n_victim ? 0 : t->next_victim + 1;
+            t->next_victim = t->next_victim + 1 == t->n_search ? 0 : t->next_victim + 1;
         }
     }
-    e->tag[VMOPT_TLB_READ] = prot & VMOPT_TLB_PROT_READ ? page : INVALID_TAG;
-    e->tag[VMOPT_TLB_WRITE] = prot & VMOPT_TLB_PROT_WRITE ? page : INVALID_TAG;
-    e->tag[VMOPT_TLB_EXEC] = prot & VMOPT_TLB_PROT_EXEC ? page : INVALID_TAG;
+    if (__builtin_expect((prot & PROT_ALL) == PROT_ALL, 1)) {
+        e->tag[VMOPT_TLB_READ] = e->tag[VMOPT_TLB_WRITE] = e->tag[VMOPT_TLB_EXEC] = page;
+    } else {
+        e->tag[VMOPT_TLB_READ] = prot & VMOPT_TLB_PROT_READ ? page : INVALID_TAG;
+        e->tag[VMOPT_TLB_WRITE] = prot & VMOPT_TLB_PROT_WRITE ? page : INVALID_TAG;
+        e->tag[VMOPT_TLB_EXEC] = prot & VMOPT_TLB_PROT_EXEC ? page : INVALID_TAG;
+    }
     e->addend = (uint64_t)(uintptr_t)host - page;
-    t->stats.fills++;
-    t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
+    if (t->track_recent)
+        t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
 }
 
 /* ---- what the retuner sees ------------------------------------------------ */
@@ -535,6 +666,26 @@ void vmopt__tlb_sum(uint64_t *lookups, uint64_t *misses, uint64_t *used, uint64_
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* The miss path's rare ends, out of line so that its common one keeps
+ * fewer registers: a fill that faults or does not allow the access
+ * (counted, reported, nothing cached), and the check every `entries`
+ * fills. */
+static __attribute__((noinline, cold)) void *refused(struct vmopt_tlb *t, int rc, int *fault)
+{
+    t->stats.faults++;
+    if (fault)
+        *fault = rc;
+    return NULL;
+}
+
+static __attribute__((noinline)) void check_after_fills(struct vmopt_tlb *t)
+{
+    adapt(t, t->n_valid, 1);
+    victims_check(t);
+    t->fills_since_check = 0;
+    t->evictions = 0;
+}
+
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
 {
     struct vmopt_tlb *t = tlb;
@@ -566,13 +717,12 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
     }
     t->stats.misses++;
     uint64_t i = set + ((uint64_t)way << t->set_bits);
-    if (t->shadow)
+    if (t->shadow_live)
         shadow_miss(t, page);
-
 
     /* The victims (find_victim): a hit swaps back in; the page held for
      * other access kinds only must not outlive the fill below. */
-    unsigned nv = t->n_victim, v = find_victim(t, page);
+    unsigned nv = t->n_search, v = nv ? find_victim(t, page) : 0;
     if (v < nv && t->victim[v].tag[access] == page) {
         swap_victim(t, e, i, v);
         CHECK(t);
@@ -581,23 +731,14 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
     void *host = NULL;
     unsigned prot = 0;
     int rc = t->cfg.fill(t->cfg.opaque, vaddr, access, &host, &prot);
-    if (__builtin_expect(rc == 0 && !(prot & (1u << access)), 0))
-        rc = VMOPT_TLB_EPERM;
-    if (__builtin_expect(rc != 0, 0)) {
-        t->stats.faults++;
-        if (fault)
-            *fault = rc;
-        return NULL;
-    }
+    if (__builtin_expect(rc != 0 || !(prot >> access & 1), 0))
+        return refused(t, rc ? rc : VMOPT_TLB_EPERM, fault);
     if (v < nv)
         drop_victim(t, v);
     install(t, e, i, page, host, prot);
     void *result = (void *)((uintptr_t)host + (vaddr - page));
-    if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0)) {
-        adapt(t, t->n_valid, 1);
-        t->fills_since_check = 0;
-        t->evictions = 0;
-    }
+    if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0))
+        check_after_fills(t);
     CHECK(t);
     return result;
 }
@@ -685,6 +826,8 @@ VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *t, vmopt_tlb_stats *out)
         return;
     }
     *out = t->stats;
+    /* Every counted miss ends in one of the three. */
+    out->fills = t->stats.misses - t->stats.victim_hits - t->stats.faults;
     out->hits = t->fast.hits;
     out->entries = t->n_entries;
     out->used = t->n_valid;
@@ -702,6 +845,7 @@ VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *t, vmopt_tlb_config *out
     *out = t->cfg;
     out->entries = (long)t->n_entries;
     out->hash = (int)t->hash;
+    out->victim = (int)t->n_search;
 }
 
 VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *t)
@@ -806,13 +950,18 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
     t->hash = (unsigned)cfg->hash;
     t->page_shift = log2u(cfg->page_size);
     t->page_mask = ~(cfg->page_size - 1);
-    t->n_victim = (unsigned)cfg->victim;
+    t->n_victim = t->n_search = (unsigned)cfg->victim;
+    t->track_recent = cfg->resize || cfg->rehash;
     clear_victims(t);
     t->window_start_ns = vmopt__coarse_ns();
     if (t->cfg.resize) {
         t->shadow_sets = (uint64_t)cfg->max_entries < SHADOW_SETS ? (uint64_t)cfg->max_entries : SHADOW_SETS;
-        t->shadow = calloc(t->shadow_sets, sizeof *t->shadow); /* 0: no page with epoch 1 */
+        t->shadow_group_bits = log2u((uint64_t)cfg->max_entries / t->shadow_sets);
+        t->shadow_set_mask = (uint64_t)cfg->max_entries - 1;
+        t->shadow_pick_mask = (UINT64_C(1) << t->shadow_group_bits) - 1;
+        t->shadow = t->shadow_live = calloc(t->shadow_sets, sizeof *t->shadow); /* 0: no page with epoch 1 */
         t->shadow_epoch = 1;
+        t->shadow_backoff = 1;
     }
     if ((t->cfg.resize && !t->shadow) || set_table(t, (uint64_t)cfg->entries) < 0) {
         free(t->shadow);

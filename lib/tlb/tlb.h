@@ -31,7 +31,11 @@ struct vmopt_tlb {
      * bytes of the slots in use: a miss tests eight victims in a few
      * instructions, and compares the pages of the bytes that match only. */
     uint64_t victim_hash[VMOPT__TLB_MAX_VICTIM / 8], victim_live[VMOPT__TLB_MAX_VICTIM / 8];
-    unsigned n_victim, next_victim;
+    /* n_victim configured; n_search searched and filled now: n_victim, or
+     * 0 for victim_rest checks after the victims did not pay (tlb.c,
+     * victims_check), with the misses and victim hits at the last check. */
+    unsigned n_victim, n_search, next_victim, victim_rest;
+    uint64_t check_misses, check_victim_hits;
     uint64_t asid;
     atomic_int flush_pending;
     /* resizing and rehashing */
@@ -45,9 +49,19 @@ struct vmopt_tlb {
      * when the table does not resize. */
     uint64_t *shadow;
     uint64_t shadow_sets, shadow_epoch;
+    unsigned shadow_group_bits; /* log2 of the sets per sampled set */
+    uint64_t shadow_set_mask, shadow_pick_mask;
+    unsigned shadow_waits;      /* checks the sample has carried over */
+    int keep_sample;            /* too few sampled to tell: carry it over */
+    uint64_t *shadow_live;      /* shadow, or NULL while it rests */
+    unsigned shadow_rest_left, shadow_backoff; /* checks left; the next rest */
+    unsigned shadow_warm;       /* sampled misses that only warm it up */
     uint64_t window_misses, window_shadow_hits;
+    /* The pages filled last: kept only while a check may read them
+     * (tlb.c, adapt: a table under 30% used, or off the configured hash). */
     uint64_t recent[VMOPT__TLB_RECENT];
     uint64_t n_recent;
+    int track_recent;
     vmopt_tlb_stats stats;
     /* What the retuner reads from another thread: written by the owner at
      * every 64th miss and each safe point with relaxed stores, so it lags by the hits
