@@ -328,10 +328,19 @@ static void shadow_rest(struct vmopt_tlb *t)
 
 static void shadow_epoch_next(struct vmopt_tlb *t);
 
-/* At each check: a resting shadow counts down, and comes back cold. */
+/* At each check: a resting shadow counts down, and comes back cold.  A
+ * table at its largest size has nothing to grow into: the shadow sleeps
+ * until the table shrinks. */
 static void shadow_wake(struct vmopt_tlb *t)
 {
-    if (!t->shadow || t->shadow_live || --t->shadow_rest_left)
+    if (!t->shadow)
+        return;
+    if (t->n_entries >= (uint64_t)t->cfg.max_entries) {
+        t->shadow_live = NULL;
+        t->shadow_rest_left = 0;
+        return;
+    }
+    if (t->shadow_live || (t->shadow_rest_left && --t->shadow_rest_left))
         return;
     shadow_epoch_next(t);
     t->shadow_live = t->shadow;
