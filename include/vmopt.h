@@ -422,8 +422,10 @@ typedef struct vmopt_tlb_stats {
     double use_rate;      /* used / entries */
 } vmopt_tlb_stats;
 VMOPT_EXTERN void vmopt_tlb_get_stats(const vmopt_tlb *tlb, vmopt_tlb_stats *out);
-/** The configuration in force, with every AUTO resolved; entries and hash
- *  are the ones in force now (resizing and rehashing change them). */
+/** The configuration in force, with every AUTO resolved; entries, hash
+ *  and victim are the ones in force now (resizing and rehashing change the
+ *  first two; an adaptive TLB's victims rest, victim 0, while they do not
+ *  pay). */
 VMOPT_EXTERN void vmopt_tlb_get_config(const vmopt_tlb *tlb, vmopt_tlb_config *out);
 
 /* ---- object pool ----------------------------------------------------------- */
