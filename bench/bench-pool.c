@@ -419,12 +419,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench-pool: %s\n", vmopt_errmsg());
             return 1;
         }
-        if (pc_only) {
-            memset(med, 0, sizeof med);
-        } else {
-            for (int pattern = 0; pattern < 2; pattern++)
-                measure(pattern, sizes[z], pool, med[pattern][z], res[pattern][z]);
-        }
+        for (int pattern = 0; pattern < 2 && !pc_only; pattern++)
+            measure(pattern, sizes[z], pool, med[pattern][z], res[pattern][z]);
         measure_pc(sizes[z], pool, pc_med[z], pc_ratio[z], pc_p10[z], pc_res[z]);
         vmopt_pool_get_stats(pool, &st[z]);
         vmopt_pool_destroy(pool);

@@ -326,7 +326,16 @@ static void shadow_rest(struct vmopt_tlb *t)
         t->shadow_backoff *= 2;
 }
 
-static void shadow_epoch_next(struct vmopt_tlb *t);
+/* Empties the shadow: a new epoch in the tags' page-offset bits, and a
+ * clear only when the epochs wrap. */
+static void shadow_epoch_next(struct vmopt_tlb *t)
+{
+    if (++t->shadow_epoch >= (UINT64_C(1) << t->page_shift)) {
+        t->shadow_epoch = 1;
+        for (uint64_t i = 0; i < t->shadow_sets; i++)
+            t->shadow[i] = 0;
+    }
+}
 
 /* At each check: a resting shadow counts down, and comes back cold.  A
  * table at its largest size has nothing to grow into: the shadow sleeps
@@ -363,21 +372,11 @@ static void shadow_miss(struct vmopt_tlb *t, uint64_t page)
         t->window_misses = t->window_shadow_hits = 0;
 }
 
-/* A full flush empties the largest table too: a new epoch in the tags'
- * page-offset bits, and a clear only when the epochs wrap. */
+/* A full flush empties the largest table too. */
 static void shadow_flush(struct vmopt_tlb *t)
 {
     if (t->shadow)
         shadow_epoch_next(t);
-}
-
-static void shadow_epoch_next(struct vmopt_tlb *t)
-{
-    if (++t->shadow_epoch >= (UINT64_C(1) << t->page_shift)) {
-        t->shadow_epoch = 1;
-        for (uint64_t i = 0; i < t->shadow_sets; i++)
-            t->shadow[i] = 0;
-    }
 }
 
 /* Whether the pages filled last (16 at least) would hardly collide (1 in
@@ -400,7 +399,7 @@ static int fits_under(struct vmopt_tlb *t, unsigned hash, unsigned bits)
  * Shrink when the most used in a whole window (100 ms) stayed below 30%,
  * and the table is not thrashing, to the size at which that most would be
  * under 70% and the pages filled last would not collide. */
-static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now)
+static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now, int *keep_sample)
 {
     uint64_t n = t->n_entries, target = n;
     if (valid > t->window_max_valid)
@@ -417,7 +416,7 @@ static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now)
         if (pays == PAYS_YES && (crowded || t->hash == VMOPT_TLB_HASH_MASK))
             return n * 2;
         if (pays == PAYS_UNKNOWN && (t->shadow_warm || ++t->shadow_waits < SHADOW_MAX_WAIT)) {
-            t->keep_sample = 1;
+            *keep_sample = 1;
             return n;
         }
         if (pays == PAYS_UNKNOWN && (crowded || t->hash == VMOPT_TLB_HASH_MASK))
@@ -446,15 +445,15 @@ static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
     if (!t->cfg.resize && !t->cfg.rehash)
         return 0;
     uint64_t now = vmopt__coarse_ns(), n = t->n_entries;
-    t->keep_sample = 0;
+    int keep_sample = 0; /* too few sampled to tell: carried over to the next check */
     shadow_wake(t);
-    uint64_t size = t->cfg.resize ? size_target(t, valid, now) : n;
-    if (!t->keep_sample) {
+    uint64_t size = t->cfg.resize ? size_target(t, valid, now, &keep_sample) : n;
+    if (!keep_sample) {
         t->window_misses = t->window_shadow_hits = 0;
         t->shadow_waits = 0;
     }
     unsigned hash = t->hash, old = hash;
-    if (t->cfg.rehash && size == n && !t->keep_sample)
+    if (t->cfg.rehash && size == n && !keep_sample)
         hash = hash_target(t, valid, now, after_fills);
     /* The pages filled last are read only by a table that may shrink or
      * go back to its hash; a crowded one does not keep them. */

@@ -52,7 +52,6 @@ struct vmopt_tlb {
     unsigned shadow_group_bits; /* log2 of the sets per sampled set */
     uint64_t shadow_set_mask, shadow_pick_mask;
     unsigned shadow_waits;      /* checks the sample has carried over */
-    int keep_sample;            /* too few sampled to tell: carry it over */
     uint64_t *shadow_live;      /* shadow, or NULL while it rests */
     unsigned shadow_rest_left, shadow_backoff; /* checks left; the next rest */
     unsigned shadow_warm;       /* sampled misses that only warm it up */
