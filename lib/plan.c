@@ -39,17 +39,22 @@ int vmopt__name_index(const char *const *names, const char *name)
     return -1;
 }
 
-int vmopt__field_find(const char *section, const char *key)
+static int start_at(int hint)
 {
-    for (int k = 0; k < VMOPT__K_COUNT; k++)
-        if (strcmp(vmopt__fields[k].section, section) == 0 && strcmp(vmopt__fields[k].key, key) == 0)
+    return hint >= 0 && hint < VMOPT__K_COUNT ? hint : 0;
+}
+
+int vmopt__field_find(const char *section, const char *key, int hint)
+{
+    for (int i = 0, k = start_at(hint); i < VMOPT__K_COUNT; i++, k = (k + 1) % VMOPT__K_COUNT)
+        if (strcmp(vmopt__fields[k].key, key) == 0 && strcmp(vmopt__fields[k].section, section) == 0)
             return k;
     return -1;
 }
 
-int vmopt__field_find_qualified(const char *qualified)
+int vmopt__field_find_qualified(const char *qualified, int hint)
 {
-    for (int k = 0; k < VMOPT__K_COUNT; k++)
+    for (int i = 0, k = start_at(hint); i < VMOPT__K_COUNT; i++, k = (k + 1) % VMOPT__K_COUNT)
         if (strcmp(vmopt__fields[k].qualified, qualified) == 0)
             return k;
     return -1;
@@ -180,7 +185,7 @@ VMOPT_EXTERN void vmopt_plan_free(vmopt_plan *plan)
 
 VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigned long long *value)
 {
-    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
+    int k = plan && key ? vmopt__field_find_qualified(key, 0) : -1;
     if (k < 0)
         return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
     if (value)
@@ -191,7 +196,7 @@ VMOPT_EXTERN int vmopt_plan_get(const vmopt_plan *plan, const char *key, unsigne
 VMOPT_EXTERN int vmopt_plan_describe(const vmopt_plan *plan, const char *key, char *value,
                                      size_t value_len, const char **reason)
 {
-    int k = plan && key ? vmopt__field_find_qualified(key) : -1;
+    int k = plan && key ? vmopt__field_find_qualified(key, 0) : -1;
     if (k < 0)
         return vmopt__fail(-ENOENT, "unknown plan key '%s'", key ? key : "(null)");
     if (value && value_len)

@@ -106,9 +106,11 @@ typedef struct {
 extern const vmopt__field vmopt__fields[VMOPT__K_COUNT];
 extern const char *const vmopt__sections[];
 
-/* Looks up "section" + "key"; -1 if unknown. */
-int vmopt__field_find(const char *section, const char *key);
-int vmopt__field_find_qualified(const char *qualified);
+/* The index of a field, or -1.  The search starts at hint (any value; a
+ * file lists its keys in table order, so the caller's last index + 1 finds
+ * most at the first compare) and wraps. */
+int vmopt__field_find(const char *section, const char *key, int hint);
+int vmopt__field_find_qualified(const char *qualified, int hint);
 /* Parses a value of field k ("auto" is handled by the caller).  Returns 0,
  * or a negative error with *why saying what is wrong. */
 int vmopt__field_parse(vmopt__key k, const char *text, uint64_t *out, const char **why);

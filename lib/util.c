@@ -22,6 +22,25 @@ void vmopt__strlcpy(char *dst, const char *src, size_t len)
     dst[n] = '\0';
 }
 
+void vmopt__format_where(char *dst, size_t len, const char *origin, int line)
+{
+    char digits[12];
+    int n = 0;
+    unsigned v = line < 0 ? 0u : (unsigned)line;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    if (len == 0)
+        return;
+    size_t at = strnlen(origin, len - 1);
+    memcpy(dst, origin, at);
+    if (at < len - 1)
+        dst[at++] = ':';
+    while (n > 0 && at < len - 1)
+        dst[at++] = digits[--n];
+    dst[at] = '\0';
+}
+
 int vmopt__parse_uint(const char *s, uint64_t *out, const char **why)
 {
     uint64_t v = 0;

@@ -43,6 +43,7 @@ typedef struct {
     int n_includes;
     int line_of[VMOPT__K_COUNT];
     int name_line, description_line, workload_line;
+    int last_key;            /* the field of the last key, a hint for the next */
 } parse_ctx;
 
 static int load_any(struct vmopt_profile *out, const char *name_or_path, const char *base_dir,
@@ -115,7 +116,7 @@ static int profile_key(parse_ctx *c, const char *name, const char *value)
                             "workload = %s: not one of balanced, interpreter, jit, bulk-copy, low-memory",
                             value);
         p->workload = w;
-        snprintf(p->workload_from, sizeof p->workload_from, "%s:%d", c->origin, c->line);
+        vmopt__format_where(p->workload_from, sizeof p->workload_from, c->origin, c->line);
         c->workload_line = c->line;
     } else if (strcmp(name, "include") == 0) {
         if (c->n_includes == MAX_INCLUDES)
@@ -141,7 +142,7 @@ static int handler(void *user, const char *section, const char *name, const char
         return error_at(c, VMOPT_EPARSE, "key '%s' before any [section]", name);
     if (strcmp(section, "profile") == 0)
         return profile_key(c, name, value);
-    int k = vmopt__field_find(section, name);
+    int k = vmopt__field_find(section, name, c->last_key + 1);
     if (k < 0) {
         if (!is_section(section))
             return error_at(c, VMOPT_EUNKNOWN,
@@ -176,8 +177,9 @@ static int handler(void *user, const char *section, const char *name, const char
         }
     }
     s->set = 1;
-    snprintf(s->from, sizeof s->from, "%s:%d", c->origin, c->line);
+    vmopt__format_where(s->from, sizeof s->from, c->origin, c->line);
     c->line_of[k] = c->line;
+    c->last_key = k;
     return 1;
 }
 
@@ -220,6 +222,7 @@ static int parse_text(struct vmopt_profile *out, const char *text, const char *o
         goto out;
     }
     c->p = own;
+    c->last_key = -1;
     c->origin = origin;
     c->pos = text;
     int line = ini_parse_stream(reader, c, handler, c);

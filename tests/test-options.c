@@ -124,6 +124,15 @@ static void test_sizes(void **state)
     assert_string_equal(buf, "24 MiB");
     vmopt__format_size(1000, buf, sizeof buf);
     assert_string_equal(buf, "1000 B");
+    /* "origin:line", cut where snprintf would cut it. */
+    vmopt__format_where(buf, sizeof buf, "built-in/jit.conf", 1207);
+    assert_string_equal(buf, "built-in/jit.conf:1207");
+    vmopt__format_where(buf, sizeof buf, "a.conf", 0);
+    assert_string_equal(buf, "a.conf:0");
+    vmopt__format_where(buf, 10, "a.conf", 12345);
+    assert_string_equal(buf, "a.conf:12");
+    vmopt__format_where(buf, 4, "a.conf", 7);
+    assert_string_equal(buf, "a.c");
 }
 
 static void test_version(void **state)

@@ -391,7 +391,7 @@ static void test_new_cpu_same_cache(void **state)
     vmopt_plan_free(p);
 
     /* Nor a plan from a CPU with other features: they are part of the
-     * signature, as the caches are (read from sysfs: see the text). */
+     * signature, as the caches are (from CPUID on x86, sysfs elsewhere). */
     vmopt_profile *prof;
     vmopt_machine *a;
     assert_int_equal(vmopt_profile_load(&prof, "default"), 0);
