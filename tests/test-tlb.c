@@ -382,6 +382,46 @@ static void test_flush_and_resize(void **state)
     vmopt_tlb_destroy(tlb);
 }
 
+/* A table that grows between flushes keeps its translations: right after
+ * each resize, the pages the old table held (under the mask, the last `old
+ * size` pages of a sweep over a power-of-two number of pages) hit with no
+ * miss. */
+static void test_growth_keeps_entries(void **state)
+{
+    static guest g;
+    make_guest(&g, 12);
+    enum { PAGES = 512 };
+    for (int i = 0; i < PAGES; i++) {
+        g.pages[i].vpn = 0x100000 + (uint64_t)i;
+        new_mapping(&g, &g.pages[i]);
+        g.pages[i].prot = 7;
+    }
+    vmopt_tlb *tlb = direct_tlb(&g, 64, 64, 1024, 0, 1, 0);
+    vmopt_tlb_stats st, was;
+    vmopt_tlb_get_stats(tlb, &was);
+    int fault, checked = 0;
+    for (int n = 0; n < PAGES * 20; n++) {
+        int i = n % PAGES;
+        vmopt_tlb_lookup(tlb, g.pages[i].vpn << 12, VMOPT_TLB_READ, &fault);
+        vmopt_tlb_get_stats(tlb, &st);
+        if (st.resizes != was.resizes && st.flushes == was.flushes && st.entries > was.entries && n >= PAGES) {
+            uint64_t held = was.entries < PAGES ? was.entries : PAGES;
+            assert_true(st.used >= held - 1);
+            uint64_t misses = st.misses;
+            for (uint64_t k = 0; k < held; k++) {
+                pte *p = &g.pages[(i + PAGES - (int)k) % PAGES];
+                assert_ptr_equal(vmopt_tlb_lookup(tlb, p->vpn << 12, VMOPT_TLB_READ, &fault), (void *)p->host);
+            }
+            vmopt_tlb_get_stats(tlb, &st);
+            assert_int_equal(st.misses, misses);
+            checked++;
+        }
+        was = st;
+    }
+    assert_true(checked >= 1);
+    vmopt_tlb_destroy(tlb);
+}
+
 static uint64_t ms_since(const struct timespec *start)
 {
     struct timespec now;
@@ -559,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_rehash),
         cmocka_unit_test(test_rehash_off),
         cmocka_unit_test(test_conflicts_grow),
+        cmocka_unit_test(test_growth_keeps_entries),
         cmocka_unit_test(test_victims_that_pay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

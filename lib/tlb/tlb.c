@@ -98,8 +98,17 @@ static int holds(const vmopt__tlb_entry *e, uint64_t page)
     return e->tag[0] == page || e->tag[1] == page || e->tag[2] == page;
 }
 
-/* Allocates an empty table of n entries and makes it live. */
-static int set_table(struct vmopt_tlb *t, uint64_t n)
+static unsigned pick_way(struct vmopt_tlb *t, const vmopt__tlb_entry *base, uint64_t set, uint64_t page);
+static uint64_t page_of(const vmopt__tlb_entry *e);
+static void list_entry(struct vmopt_tlb *t, uint64_t i);
+
+/* Allocates a table of n entries and makes it live: empty, or (carry)
+ * holding what the old one held, each entry moved to its set under the new
+ * size and hash.  Where two land on one set of one way, the later on the
+ * used list stays.  A resize between flushes is not a flush: the caller's
+ * translations are still good, and refilling them costs a miss and a fill
+ * each (a page-table walk, in a VM) where moving costs a copy. */
+static int set_table(struct vmopt_tlb *t, uint64_t n, int carry)
 {
     vmopt__tlb_entry *table = aligned_alloc(64, n * sizeof *table);
     uint32_t *used = malloc(n * sizeof *used);
@@ -116,8 +125,9 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     }
     memset(table, 0xff, n * sizeof *table);
     t->window_misses = t->window_shadow_hits = 0;
-    free(t->table);
-    free(t->used);
+    vmopt__tlb_entry *old = t->table;
+    uint32_t *old_used = t->used;
+    uint64_t old_n_used = carry && old ? t->n_used : 0;
     free(t->listed);
     free(t->next_way);
     free(t->occupancy);
@@ -132,6 +142,21 @@ static int set_table(struct vmopt_tlb *t, uint64_t n)
     uint64_t sets = n / t->ways;
     t->set_bits = log2u(sets);
     set_hash(t, t->hash);
+    for (uint64_t u = 0; u < old_n_used; u++) {
+        const vmopt__tlb_entry *e = &old[old_used[u]];
+        if (!is_valid(e))
+            continue; /* flushed by page since it was listed */
+        uint64_t page = page_of(e), set = set_of(t, page);
+        unsigned way = t->ways > 1 ? pick_way(t, &table[set], set, page) : 0;
+        uint64_t i = set + ((uint64_t)way << t->set_bits);
+        if (!is_valid(&table[i])) {
+            t->n_valid++;
+            list_entry(t, i);
+        }
+        table[i] = *e;
+    }
+    free(old);
+    free(old_used);
     return 0;
 }
 
@@ -439,7 +464,7 @@ static uint64_t size_target(struct vmopt_tlb *t, uint64_t valid, uint64_t now, i
 /* Resizing and rehashing, with `valid` entries in use now.  Checked at
  * every full flush (with the use just before it), every `entries` fills
  * (after_fills) and at vmopt_tlb_poll().  Returns 1 when the table changed
- * (and is empty). */
+ * (its entries moved into the new table: see set_table). */
 static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
 {
     if (!t->cfg.resize && !t->cfg.rehash)
@@ -461,7 +486,7 @@ static int adapt(struct vmopt_tlb *t, uint64_t valid, int after_fills)
     if (size == n && hash == old)
         return 0;
     t->hash = hash;
-    if (set_table(t, size) < 0) {
+    if (set_table(t, size, 1) < 0) {
         set_hash(t, old);
         return 0;
     }
@@ -971,7 +996,7 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
         t->shadow_epoch = 1;
         t->shadow_backoff = 1;
     }
-    if ((t->cfg.resize && !t->shadow) || set_table(t, (uint64_t)cfg->entries) < 0) {
+    if ((t->cfg.resize && !t->shadow) || set_table(t, (uint64_t)cfg->entries, 0) < 0) {
         free(t->shadow);
         free(t);
         return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory for %ld entries", cfg->entries);
