@@ -80,8 +80,9 @@ if configure_in _build/minimal --without-hwloc --without-papi; then
     check_in minimal _build/minimal
 else failed=$((failed + 1)); failed_names="$failed_names minimal:configure"; fi
 
-# 3. AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer target
-if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers; then
+# 3. AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer target and the
+#    invariant checkers (--enable-debug: the TLB checks its whole table after every change)
+if configure_in _build/asan CC=clang --enable-sanitizers --enable-fuzzers --enable-debug; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 check_in asan _build/asan
     fuzz() { # target, seed corpus (or empty)
         make -C _build/asan -j"$jobs" "tests/$1" > /dev/null || return 1

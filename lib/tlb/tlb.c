@@ -546,6 +546,14 @@ static void victims_check(struct vmopt_tlb *t)
 #define CHECK(t) ((void)0)
 #endif
 
+/* Whether a miss needs more than the plain path (see vmopt__tlb_miss):
+ * every field it reads changes only in a check, a flush or create, each
+ * of which ends here. */
+static int miss_extras(const struct vmopt_tlb *t)
+{
+    return t->ways > 1 || t->fast.hash != VMOPT_TLB_HASH_MASK || t->n_search || t->shadow_live || t->track_recent;
+}
+
 static void run_flush(struct vmopt_tlb *t)
 {
     uint64_t valid = t->n_valid;
@@ -553,6 +561,7 @@ static void run_flush(struct vmopt_tlb *t)
     shadow_flush(t);
     t->stats.flushes++;
     adapt(t, valid, 0);
+    t->miss_extras = miss_extras(t);
     CHECK(t);
 }
 
@@ -619,6 +628,18 @@ static void swap_victim(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, un
     t->stats.victim_hits++;
 }
 
+/* e's tags for page, for the access kinds prot grants. */
+static inline __attribute__((always_inline)) void set_tags(vmopt__tlb_entry *e, uint64_t page, unsigned prot)
+{
+    if (__builtin_expect((prot & PROT_ALL) == PROT_ALL, 1)) {
+        e->tag[VMOPT_TLB_READ] = e->tag[VMOPT_TLB_WRITE] = e->tag[VMOPT_TLB_EXEC] = page;
+    } else {
+        e->tag[VMOPT_TLB_READ] = prot & VMOPT_TLB_PROT_READ ? page : INVALID_TAG;
+        e->tag[VMOPT_TLB_WRITE] = prot & VMOPT_TLB_PROT_WRITE ? page : INVALID_TAG;
+        e->tag[VMOPT_TLB_EXEC] = prot & VMOPT_TLB_PROT_EXEC ? page : INVALID_TAG;
+    }
+}
+
 /* Entry e, at index i, takes the fill's translation of page; what it held
  * for another page moves to the victim TLB. */
 static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64_t page, void *host, unsigned prot)
@@ -637,13 +658,7 @@ static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64
             t->next_victim = t->next_victim + 1 == t->n_search ? 0 : t->next_victim + 1;
         }
     }
-    if (__builtin_expect((prot & PROT_ALL) == PROT_ALL, 1)) {
-        e->tag[VMOPT_TLB_READ] = e->tag[VMOPT_TLB_WRITE] = e->tag[VMOPT_TLB_EXEC] = page;
-    } else {
-        e->tag[VMOPT_TLB_READ] = prot & VMOPT_TLB_PROT_READ ? page : INVALID_TAG;
-        e->tag[VMOPT_TLB_WRITE] = prot & VMOPT_TLB_PROT_WRITE ? page : INVALID_TAG;
-        e->tag[VMOPT_TLB_EXEC] = prot & VMOPT_TLB_PROT_EXEC ? page : INVALID_TAG;
-    }
+    set_tags(e, page, prot);
     e->addend = (uint64_t)(uintptr_t)host - page;
     if (t->track_recent)
         t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
@@ -717,6 +732,39 @@ static __attribute__((noinline)) void check_after_fills(struct vmopt_tlb *t)
     victims_check(t);
     t->fills_since_check = 0;
     t->evictions = 0;
+    t->miss_extras = miss_extras(t);
+}
+
+/* The miss of an entry that needs nothing but a fill: the common case of
+ * a table that has settled (a direct-mapped one under the mask, its
+ * victims and its shadow resting because they did not pay), with 20 fewer
+ * instructions than the full path (callgrind, Zen 4 build): a working set
+ * far beyond the largest table misses on almost every access. */
+static inline __attribute__((always_inline)) void *plain_miss(struct vmopt_tlb *t, uint64_t vaddr,
+                                                              unsigned access, int *fault)
+{
+    uint64_t page = vaddr & t->page_mask;
+    uint64_t i = ((page >> t->fast.shift) & t->fast.index_mask) >> 5;
+    vmopt__tlb_entry *e = &t->table[i];
+    t->stats.misses++;
+    void *host = NULL;
+    unsigned prot = 0;
+    int rc = t->cfg.fill(t->cfg.opaque, vaddr, access, &host, &prot);
+    if (__builtin_expect(rc != 0 || !(prot >> access & 1), 0))
+        return refused(t, rc ? rc : VMOPT_TLB_EPERM, fault);
+    uint64_t held = page_of(e);
+    if (held == INVALID_TAG) {
+        t->n_valid++;
+        list_entry(t, i);
+    } else if (held != page) {
+        t->evictions++;
+    }
+    set_tags(e, page, prot);
+    e->addend = (uint64_t)(uintptr_t)host - page;
+    if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0))
+        check_after_fills(t);
+    CHECK(t);
+    return (void *)((uintptr_t)host + (vaddr - page));
 }
 
 VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault)
@@ -732,6 +780,8 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
             *fault = -EINVAL;
         return NULL;
     }
+    if (__builtin_expect(!t->miss_extras, 1))
+        return plain_miss(t, vaddr, access, fault);
     uint64_t page = vaddr & t->page_mask;
     uint64_t set = set_of(t, page);
     vmopt__tlb_entry *base = &t->table[set], *e = base;
@@ -844,8 +894,10 @@ VMOPT_EXTERN int vmopt_tlb_poll(vmopt_tlb *t)
     }
     /* A safe point is also where a window that saw no flush ends: the
      * table may resize there, which is not a flush the caller asked for. */
-    if (!flushed)
+    if (!flushed) {
         adapt(t, t->n_valid, 0);
+        t->miss_extras = miss_extras(t);
+    }
     publish(t);
     return flushed;
 }
@@ -928,6 +980,8 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
         if (t->victim_page[i] != (is_valid(&t->victim[i]) ? page_of(&t->victim[i]) : INVALID_TAG))
             return *why = "a victim's page is out of date", 0;
     }
+    if (t->miss_extras != miss_extras(t))
+        return *why = "the miss path's choice is out of date", 0;
     uint64_t valid = 0;
     for (uint64_t i = 0; i < t->n_entries; i++)
         valid += is_valid(&t->table[i]);
@@ -1001,6 +1055,7 @@ int vmopt__tlb_create(struct vmopt_tlb **out, const vmopt_tlb_config *cfg)
         free(t);
         return vmopt__fail(-ENOMEM, "vmopt_tlb_create: out of memory for %ld entries", cfg->entries);
     }
+    t->miss_extras = miss_extras(t);
     register_tlb(t);
     *out = t;
     return 0;

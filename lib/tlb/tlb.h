@@ -61,6 +61,10 @@ struct vmopt_tlb {
     uint64_t recent[VMOPT__TLB_RECENT];
     uint64_t n_recent;
     int track_recent;
+    /* 0 when a miss needs none of the above: one way, the mask, no victims
+     * searched, the shadow resting, nothing recorded (tlb.c, plain_miss).
+     * Set again at the end of every check, flush and create. */
+    int miss_extras;
     vmopt_tlb_stats stats;
     /* What the retuner reads from another thread: written by the owner at
      * every 64th miss and each safe point with relaxed stores, so it lags by the hits
