@@ -641,8 +641,10 @@ static inline __attribute__((always_inline)) void set_tags(vmopt__tlb_entry *e, 
 }
 
 /* Entry e, at index i, takes the fill's translation of page; what it held
- * for another page moves to the victim TLB. */
-static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64_t page, void *host, unsigned prot)
+ * for another page moves to the victim TLB.  plain (a constant): the
+ * victims and the recent ring are known to be off. */
+static inline __attribute__((always_inline)) void install_as(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i,
+                                                             uint64_t page, void *host, unsigned prot, int plain)
 {
     /* The page e holds, or INVALID_TAG: an entry's tags name one page
      * (vmopt__tlb_is_valid checks it), so one read answers both "empty?"
@@ -653,14 +655,14 @@ static void install(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i, uint64
         list_entry(t, i);
     } else if (held != page) {
         t->evictions++;
-        if (t->n_search) {
+        if (!plain && t->n_search) {
             set_victim(t, t->next_victim, e, held);
             t->next_victim = t->next_victim + 1 == t->n_search ? 0 : t->next_victim + 1;
         }
     }
     set_tags(e, page, prot);
     e->addend = (uint64_t)(uintptr_t)host - page;
-    if (t->track_recent)
+    if (!plain && t->track_recent)
         t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
 }
 
@@ -752,15 +754,7 @@ static inline __attribute__((always_inline)) void *plain_miss(struct vmopt_tlb *
     int rc = t->cfg.fill(t->cfg.opaque, vaddr, access, &host, &prot);
     if (__builtin_expect(rc != 0 || !(prot >> access & 1), 0))
         return refused(t, rc ? rc : VMOPT_TLB_EPERM, fault);
-    uint64_t held = page_of(e);
-    if (held == INVALID_TAG) {
-        t->n_valid++;
-        list_entry(t, i);
-    } else if (held != page) {
-        t->evictions++;
-    }
-    set_tags(e, page, prot);
-    e->addend = (uint64_t)(uintptr_t)host - page;
+    install_as(t, e, i, page, host, prot, 1);
     if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0))
         check_after_fills(t);
     CHECK(t);
@@ -818,7 +812,7 @@ VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned acce
         return refused(t, rc ? rc : VMOPT_TLB_EPERM, fault);
     if (v < nv)
         drop_victim(t, v);
-    install(t, e, i, page, host, prot);
+    install_as(t, e, i, page, host, prot, 0);
     void *result = (void *)((uintptr_t)host + (vaddr - page));
     if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0))
         check_after_fills(t);
