@@ -15,9 +15,15 @@
 #ifdef __x86_64__
 #define BASELINE vmopt__mem_sse2
 #define BASELINE_SIMD VMOPT__SIMD_SSE2
+#define BASELINE_NAME "sse2"
+#elif defined(__aarch64__)
+#define BASELINE vmopt__mem_neon
+#define BASELINE_SIMD VMOPT__SIMD_NEON
+#define BASELINE_NAME "neon"
 #else
 #define BASELINE vmopt__mem_generic
 #define BASELINE_SIMD VMOPT__SIMD_GENERIC
+#define BASELINE_NAME "generic"
 #endif
 
 /* The baseline table must be valid before any code of the library has run,
@@ -47,11 +53,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
     .set = baseline_set,
     .set_rep = baseline_set,
     .set_nt = baseline_set,
-#ifdef __x86_64__
-    .vec_name = "sse2",
-#else
-    .vec_name = "generic",
-#endif
+    .vec_name = BASELINE_NAME,
     .rep_name = "none",
     .nt_name = "none",
 };
@@ -116,7 +118,7 @@ static const vmopt__mem_variant *usable_width(int simd, const struct vmopt_machi
 {
     const vmopt__mem_variant *v = vmopt__mem_by_simd(m, simd);
     if (!v || !v->impl || !vmopt__mem_usable(v, m))
-        v = vmopt__mem_widest(m);
+        v = vmopt__mem_runnable(m);
     return v;
 }
 

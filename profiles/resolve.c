@@ -225,6 +225,12 @@ static void auto_nontemporal(ctx *c)
     int level = vmopt__last_level_cache(m);
     char fact[64], size[32], share_text[96] = "";
 
+    const vmopt__mem_variant *loop = vmopt__mem_by_simd(m, (int)c->plan->v[VMOPT__K_MEMCPY_LOOP]);
+    if (!loop || !loop->streams) {
+        set(c, VMOPT__K_MEMCPY_NONTEMPORAL_MIN, 0, "the %s loop has no streaming stores -> never stream",
+            loop ? loop->name : "generic");
+        return;
+    }
     if (level < 0) {
         set(c, VMOPT__K_MEMCPY_NONTEMPORAL_MIN, 0, "no cache size known -> never stream");
         return;

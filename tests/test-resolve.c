@@ -112,11 +112,13 @@ static void test_aarch64(void **state)
 {
     vmopt_plan *plan = resolve_on("synthetic:l3:1(size=8MiB) l2:4(size=512KiB) l1d:1(size=64KiB) core:1 pu:1",
                                   "arch=aarch64,asimd", "default", NULL);
-    /* No arm64 kernels yet: the plan names the generic ones that run. */
-    ASSERT_KEY(plan, "memcpy.simd", "generic", "no vector kernels for aarch64");
-    ASSERT_KEY(plan, "memcpy.loop", "generic", "the entry's width");
+    /* Advanced SIMD, the arm64 kernels' registers; no string instructions,
+     * and no streaming stores in the NEON loop. */
+    ASSERT_KEY(plan, "memcpy.simd", "neon", "asimd (given) -> widest registers neon");
+    ASSERT_KEY(plan, "memcpy.loop", "neon", "the entry's width");
+    ASSERT_KEY(plan, "memcpy.inline_max", "128 B", "16-byte vectors in the neon entry");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "aarch64");
-    ASSERT_KEY(plan, "memcpy.nontemporal_min", "2 MiB", "L3 8 MiB (given) shared by 4 PUs: 2 MiB each; 1/4 of the whole");
+    ASSERT_KEY(plan, "memcpy.nontemporal_min", "0 B", "the neon loop has no streaming stores -> never stream");
     vmopt_plan_free(plan);
 }
 

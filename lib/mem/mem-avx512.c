@@ -7,5 +7,6 @@
 
 #define VEC 64
 #define VEC_STREAM(p, v) _mm512_stream_si512((void *)(p), (__m512i)(v))
+#define VEC_STREAM_FENCE() __builtin_ia32_sfence()
 #define VEC_TABLE vmopt__mem_avx512
-#include "lib/mem/vec-x86.h"
+#include "lib/mem/vec-loop.h"

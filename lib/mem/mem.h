@@ -31,5 +31,8 @@ extern const vmopt__mem_kernels vmopt__mem_avx2;
 extern const vmopt__mem_kernels vmopt__mem_avx512;
 extern const vmopt__mem_kernels vmopt__mem_erms;
 #endif
+#ifdef __aarch64__
+extern const vmopt__mem_kernels vmopt__mem_neon;
+#endif
 
 #endif

@@ -29,6 +29,7 @@ typedef struct {
     uint32_t requires;  /* 1u << VMOPT__FEAT_*: all of them must be present */
     const char *requires_text; /* "avx512f+bw+vl", for reasons */
     const vmopt__mem_kernels *impl; /* NULL where not built for this architecture */
+    int streams;        /* has non-temporal functions (move_nt, set_nt) */
 } vmopt__mem_variant;
 
 /* Widest first within each architecture; ends with the generic variant,
@@ -40,6 +41,11 @@ extern const unsigned vmopt__mem_registry_len;
 int vmopt__mem_usable(const vmopt__mem_variant *v, const struct vmopt_machine *m);
 /* The widest vector variant m can run (generic at worst); never NULL. */
 const vmopt__mem_variant *vmopt__mem_widest(const struct vmopt_machine *m);
+/* The widest vector variant of this build that m can run: the same as
+ * vmopt__mem_widest when m is the machine running, generic when m is a
+ * described machine of another architecture.  Never NULL, never without
+ * functions. */
+const vmopt__mem_variant *vmopt__mem_runnable(const struct vmopt_machine *m);
 /* The vector variant of m's architecture for a VMOPT__SIMD_* width, usable
  * or not; NULL when the architecture has none of that width. */
 const vmopt__mem_variant *vmopt__mem_by_simd(const struct vmopt_machine *m, int simd);

@@ -1,7 +1,7 @@
 /* Copies and sets of 2 to 8 vectors of one width with no loop: every load
  * before any store, two overlapping vectors at each end.  A template, as
- * vec-x86.h is: the including file defines VEC (16, 32 or 64) and is built
- * with that width's flags; the memory kernels (lib/mem/vec-x86.h) and the
+ * vec-loop.h is: the including file defines VEC (16, 32 or 64) and is built
+ * with that width's flags; the memory kernels (lib/mem/vec-loop.h) and the
  * exported functions' bodies (dispatch/entry-x86.h) both use it. */
 #ifndef VEC
 #error "define VEC before including vec-block.h"

@@ -1,9 +1,14 @@
-/* The x86 vector kernels, written once for a vector width and included by
- * mem-sse2.c, mem-avx2.c and mem-avx512.c, each compiled with its own -m
- * flags (as glibc's memmove-vec-unaligned-erms.S is included once per
- * width).  The including file defines:
+/* The vector kernels, written once for a vector width and included by
+ * mem-sse2.c, mem-avx2.c, mem-avx512.c (x86-64) and mem-neon.c (arm64),
+ * each compiled with its own flags (as glibc's memmove-vec-unaligned-erms.S
+ * is included once per width).  The vectors are GCC's generic ones, so the
+ * same loop is SSE, VEX, EVEX or NEON code; on arm64 GCC pairs the moves
+ * into ldp/stp of q registers, a 64-byte loop of two pairs, as ARM's
+ * optimized-routines memcpy has.  The including file defines:
  *   VEC          the vector width in bytes: 16, 32 or 64
- *   VEC_STREAM   VEC_STREAM(p, v): a non-temporal store of v at aligned p
+ *   VEC_STREAM   optional: VEC_STREAM(p, v), a non-temporal store of v at
+ *                aligned p, and VEC_STREAM_FENCE() after a run of them;
+ *                without it the table has no non-temporal functions
  *   VEC_TABLE    the name of the table to define (its name and what it
  *                requires are the registry's, lib/mem/registry.c)
  * Everything here is static; the file exports only its table.
@@ -14,7 +19,7 @@
  * moves four vectors per iteration in the safe direction, so one function
  * is memcpy and memmove at once. */
 #ifndef VEC
-#error "define VEC before including vec-x86.h"
+#error "define VEC before including vec-loop.h"
 #endif
 
 #include <stdint.h>
@@ -25,6 +30,12 @@
 #include "lib/mem/vec-block.h"
 
 #define STORE_ALIGNED(p, v) (*(vec *)(p) = (v))
+#ifndef VEC_STREAM
+/* No streaming stores: `stream` is always 0, and these are never reached. */
+#define VEC_STREAM(p, v) STORE_ALIGNED(p, v)
+#define VEC_STREAM_FENCE() ((void)0)
+#define VEC_NO_STREAM 1
+#endif
 
 
 /* Forward, n > 8 * VEC; safe when d <= s or the ranges do not overlap.
@@ -58,7 +69,7 @@ static inline __attribute__((always_inline)) void move_forward(unsigned char *d,
         q += 4 * VEC;
     }
     if (stream)
-        __builtin_ia32_sfence();
+        VEC_STREAM_FENCE();
     STORE(end - VEC, t1);
     STORE(end - 2 * VEC, t2);
     STORE(end - 3 * VEC, t3);
@@ -109,6 +120,7 @@ static void *vec_move(void *dst, const void *src, size_t n)
     return dst;
 }
 
+#ifndef VEC_NO_STREAM
 static void *vec_move_nt(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
@@ -144,7 +156,7 @@ static inline __attribute__((always_inline)) void set_large(unsigned char *d, ve
         p += 4 * VEC;
     }
     if (stream)
-        __builtin_ia32_sfence();
+        VEC_STREAM_FENCE();
     VMOPT__SET2(vecu, end - 4 * VEC, v, 2 * VEC);
     VMOPT__SET2(vecu, end - 2 * VEC, v, 2 * VEC);
 }
@@ -177,10 +189,13 @@ static void *vec_set_nt(void *dst, int c, size_t n)
 {
     return vec_set_any(dst, c, n, 1);
 }
+#endif
 
 const vmopt__mem_kernels VEC_TABLE = {
     .move = vec_move,
     .set = vec_set,
+#ifndef VEC_NO_STREAM
     .move_nt = vec_move_nt,
     .set_nt = vec_set_nt,
+#endif
 };
