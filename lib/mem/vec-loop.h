@@ -133,6 +133,7 @@ static void *vec_move_nt(void *dst, const void *src, size_t n)
     move_forward(d, s, n, 1);
     return dst;
 }
+#endif
 
 static inline __attribute__((always_inline)) void set_large(unsigned char *d, vec v, size_t n,
                                                            int stream)
@@ -185,6 +186,7 @@ static void *vec_set(void *dst, int c, size_t n)
     return vec_set_any(dst, c, n, 0);
 }
 
+#ifndef VEC_NO_STREAM
 static void *vec_set_nt(void *dst, int c, size_t n)
 {
     return vec_set_any(dst, c, n, 1);
