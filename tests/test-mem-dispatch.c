@@ -17,6 +17,7 @@
 #include "tests/memcheck.h"
 #include "tests/testutil.h"
 
+
 static const memcheck_fns api = {"vmopt_memmove", vmopt_memmove, vmopt_memset, 1};
 
 static void sweep(const size_t *thresholds)
@@ -119,26 +120,36 @@ static void test_every_entry_every_path(void **state)
  * names an entry that is not the one running. */
 static void test_entry_follows_plan(void **state)
 {
+#ifdef __x86_64__
     vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2,avx,avx2");
+    int simd = VMOPT__SIMD_AVX2;
+    size_t eight = 256, front = 64; /* 8 of its 32-byte vectors; 2 of them */
+#else
+    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, BASE_FEATURES);
+    int simd = BASE_SIMD;
+    size_t eight = 128, front = 32;
+#endif
     struct vmopt_plan *plan = plan_for(m);
     vmopt__mem_table t;
     vmopt__mem_table_from_plan(&t, plan, m);
-    assert_int_equal(plan->v[VMOPT__K_MEMCPY_SIMD], VMOPT__SIMD_AVX2);
-    assert_int_equal(t.entry, VMOPT__SIMD_AVX2);
-    assert_int_equal(t.inline_max, 256); /* 8 of its 32-byte vectors */
+    assert_int_equal(plan->v[VMOPT__K_MEMCPY_SIMD], simd);
+    assert_int_equal(t.entry, simd);
+    assert_int_equal(t.inline_max, eight);
     plan->v[VMOPT__K_MEMCPY_INLINE_MAX] = 16; /* below what the entry copies unasked */
     vmopt__mem_table_from_plan(&t, plan, m);
-    assert_int_equal(t.inline_max, 64);
+    assert_int_equal(t.inline_max, front);
     free(plan);
     vmopt_machine_free(m);
 }
 
 static void test_table_never_exceeds_machine(void **state)
 {
-    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2,avx,avx2");
-    struct vmopt_plan *plan = plan_for(m);
     vmopt__mem_table t;
-
+    struct vmopt_plan *plan;
+    vmopt_machine *m;
+#ifdef __x86_64__
+    m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2,avx,avx2");
+    plan = plan_for(m);
     plan->v[VMOPT__K_MEMCPY_SIMD] = VMOPT__SIMD_AVX512; /* as a hand-edited plan might */
     vmopt__mem_table_from_plan(&t, plan, m);
     assert_string_equal(t.vec_name, "avx2");
@@ -148,13 +159,24 @@ static void test_table_never_exceeds_machine(void **state)
     assert_true(t.nontemporal_min == (size_t)plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
     free(plan);
     vmopt_machine_free(m);
-
-    m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2");
+#endif
+    /* A width of another architecture, or one this build has no kernel
+     * for, runs the widest this build has: never a NULL kernel. */
+    m = fake_machine(32 << 10, 1 << 20, 32 << 20, BASE_FEATURES);
     plan = plan_for(m);
     vmopt__mem_table_from_plan(&t, plan, m);
-    assert_string_equal(t.vec_name, "sse2");
+    assert_string_equal(t.vec_name, BASE_NAME);
+    plan->v[VMOPT__K_MEMCPY_SIMD] = plan->v[VMOPT__K_MEMCPY_LOOP] =
+        BASE_SIMD == VMOPT__SIMD_NEON ? VMOPT__SIMD_AVX512 : VMOPT__SIMD_NEON;
+    vmopt__mem_table_from_plan(&t, plan, m);
+    assert_string_equal(t.vec_name, BASE_NAME);
+    assert_int_equal(t.entry, BASE_SIMD);
     free(plan);
     vmopt_machine_free(m);
+#ifdef __aarch64__
+    /* No string instructions and no streaming stores on arm64. */
+    assert_true(t.rep_movsb_min == SIZE_MAX && t.nontemporal_min == SIZE_MAX);
+#endif
 }
 
 static void test_publish_reuses_tables(void **state)
@@ -182,12 +204,12 @@ static void test_autotune_installs_plan(void **state)
     assert_int_equal(live->inline_max, plan_value(plan, "memcpy.inline_max"));
     vmopt_plan_free(plan);
 
-    setenv("VMOPT_SIMD", "sse2", 1);
+    setenv("VMOPT_SIMD", BASE_NAME, 1);
     vmopt__options_reset();
     assert_int_equal(vmopt_autotune(NULL), 0);
-    assert_string_equal(atomic_load(&vmopt__mem_live)->vec_name, "sse2");
-    assert_int_equal(atomic_load(&vmopt__mem_live)->entry, VMOPT__SIMD_SSE2);
-    assert_int_equal(atomic_load(&vmopt__mem_entry_live), VMOPT__SIMD_SSE2);
+    assert_string_equal(atomic_load(&vmopt__mem_live)->vec_name, BASE_NAME);
+    assert_int_equal(atomic_load(&vmopt__mem_live)->entry, BASE_SIMD);
+    assert_int_equal(atomic_load(&vmopt__mem_entry_live), BASE_SIMD);
     unsetenv("VMOPT_SIMD");
     vmopt__options_reset();
 }
@@ -202,7 +224,7 @@ static void test_dump_shows_live_table(void **state)
     vmopt__mem_table_finish(&t);
     vmopt__mem_publish(&t);
 
-    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2");
+    vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, BASE_FEATURES);
     struct vmopt_plan *plan = plan_for(m);
     char *text = NULL;
     size_t len = 0;
@@ -210,9 +232,9 @@ static void test_dump_shows_live_table(void **state)
     assert_int_equal(vmopt_plan_dump(f, m, plan, VMOPT_DUMP_LIVE), 0);
     fclose(f);
     assert_contains(text, "[dispatch]");
-    assert_contains(text, "memcpy           = inline, 16-byte vectors up to 128 B; sse2 loop from 129 B; "
+    assert_contains(text, "memcpy           = inline, 16-byte vectors up to 128 B; " BASE_NAME " loop from 129 B; "
                           "rep movsb from 4 KiB; sse2 non-temporal from 1 MiB\n");
-    assert_contains(text, "memset           = inline, 16-byte vectors up to 128 B; sse2 loop from 129 B; "
+    assert_contains(text, "memset           = inline, 16-byte vectors up to 128 B; " BASE_NAME " loop from 129 B; "
                           "rep stosb from 8 KiB; sse2 non-temporal from 1 MiB\n");
     free(text);
 

@@ -74,6 +74,18 @@ static inline const char *plan_text(const vmopt_plan *plan, const char *key, con
     return buf;
 }
 
+/* This build's baseline: the registers every CPU of the architecture has,
+ * as a feature list, a VMOPT__SIMD_* width and the plan's name for it. */
+#ifdef __aarch64__
+#define BASE_FEATURES "arch=aarch64,asimd"
+#define BASE_SIMD VMOPT__SIMD_NEON
+#define BASE_NAME "neon"
+#else
+#define BASE_FEATURES "sse2"
+#define BASE_SIMD VMOPT__SIMD_SSE2
+#define BASE_NAME "sse2"
+#endif
+
 /* A machine built field by field, for tests that must not depend on hwloc
  * (the --without-hwloc build runs them too).  features: as --features. */
 static inline vmopt_machine *fake_machine(uint64_t l1d, uint64_t l2, uint64_t l3, const char *features)

@@ -150,8 +150,12 @@ static void calibrate_loop(cal *c)
         if (r->kind == VMOPT__MEM_VECTOR && r->simd != VMOPT__SIMD_GENERIC && r->impl && vmopt__mem_usable(r, c->m))
             v[nv++] = r;
     }
-    if (nv < 2)
+    if (nv < 2) {
+        if (nv == 1)
+            snprintf(c->plan->reason[VMOPT__K_MEMCPY_LOOP], VMOPT__REASON_LEN,
+                     "one vector loop runs here (%s): nothing to measure -> %s", v[0]->name, v[0]->name);
         return;
+    }
     double rate[MAX_V][2 * MAX_S], score[MAX_V] = {0};
     for (size_t s = 0; s < ncols; s++)
         for (int i = 0; i < nv; i++)
