@@ -407,13 +407,9 @@ static void test_live(void **state)
     assert_int_equal(p->workload, VMOPT__WL_BULK_COPY);
 #ifdef __x86_64__
     assert_contains(p->reason[VMOPT__K_MEMCPY_NONTEMPORAL_MIN], "retuned for bulk-copy");
-#else
-    /* No streaming on arm64: bulk-copy changes other keys. */
-    int retuned = 0;
-    for (int k = 0; k < VMOPT__K_COUNT; k++)
-        retuned += strstr(p->reason[k], "retuned for bulk-copy") != NULL;
-    assert_true(retuned > 0);
 #endif
+    /* (Elsewhere what bulk-copy decides, the streaming and string
+     * thresholds, is "never" for every workload: the workload alone changes.) */
     vmopt_plan_free(p);
     vmopt_retune_event e[16];
     unsigned n = vmopt_retune_history(e, 16);
