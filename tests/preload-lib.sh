@@ -7,6 +7,13 @@ stress="$top_builddir/tests/stress-preload"
 # A sanitizer build's library needs its runtime loaded first: not a preload
 # a user would run.  Its kernels are covered by the test-mem-* programs.
 if nm -D "$lib" | grep -q __asan_init; then echo "sanitizer build: preload not run"; exit 77; fi
+# A cross build's library cannot be preloaded into this host's programs:
+# test-preload-arm64.sh runs programs of its architecture instead.
+elf_machine() { od -An -j18 -N2 -tx2 "$1" | tr -d ' '; }
+if [ -z "${preload_foreign:-}" ] && [ "$(elf_machine "$lib")" != "$(elf_machine /bin/true)" ]; then
+    echo "the preload library is built for another architecture than this host's programs: not run here"
+    exit 77
+fi
 work=$(mktemp -d /tmp/vmopt-preload-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0
