@@ -30,7 +30,7 @@ needs() { command -v "$1" > /dev/null || { echo "$1 not installed (Debian packag
 # writes a dump, which proves the library was loaded in that process and
 # names the width that ran.
 entries=""
-[ "$(uname -m)" = x86_64 ] && entries="avx2 sse2"
+[ "$(elf_machine "$lib")" = 003e ] && entries="avx2 sse2" # EM_X86_64
 same() {
     name=$1; shift
     for run in plain preload $entries; do
