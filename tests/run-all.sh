@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: make check in the main build, in a
 # --without-hwloc --without-papi build, and in an ASan+UBSan build (clang),
 # then the fuzzers for a bounded time, the threaded tests under
-# ThreadSanitizer (clang), then make distcheck.
+# ThreadSanitizer (clang), the arm64 cross build under qemu-aarch64, then
+# make distcheck.
 # Ends with one line: N passed, N failed, N skipped.
 set -u
 cd "$(dirname "$0")/.."
@@ -108,7 +109,28 @@ if configure_in _build/tsan CC=clang --enable-sanitizers=thread; then
         check_in tsan _build/tsan TESTS="tests/test-pool tests/test-runtime tests/test-retune"
 else failed=$((failed + 1)); failed_names="$failed_names tsan:configure"; fi
 
-# 5. the distribution builds, installs and passes its tests from a tarball
+# 5. arm64: cross-built, and every test run by qemu-aarch64 through
+# binfmt_misc (registered here when it is not: qemu-user-static's rule),
+# with the arm64 preload in Debian's arm64 gzip and lua5.4.  Only on amd64
+# hosts, where tools/setup.sh --test installed the cross tools.
+binfmt_arm64() {
+    f=/proc/sys/fs/binfmt_misc
+    [ -e $f/qemu-aarch64 ] && return 0
+    [ -e $f/register ] || mount -t binfmt_misc binfmt_misc $f 2>/dev/null || return 1
+    /lib/systemd/systemd-binfmt /usr/lib/binfmt.d/qemu-aarch64.conf
+}
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+    if ! binfmt_arm64; then
+        echo "arm64: cannot register qemu-aarch64 with binfmt_misc"
+        failed=$((failed + 1)); failed_names="$failed_names arm64:binfmt"
+    elif configure_in _build/arm64 --host=aarch64-linux-gnu --without-hwloc \
+        PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig; then
+        VMOPT_ARM64_ROOT="$top/_build/arm64-root"; export VMOPT_ARM64_ROOT
+        check_in arm64 _build/arm64
+    else failed=$((failed + 1)); failed_names="$failed_names arm64:configure"; fi
+fi
+
+# 6. the distribution builds, installs and passes its tests from a tarball
 distcheck() { make -j"$jobs" distcheck > _build/distcheck.out 2>&1 || { tail -40 _build/distcheck.out; return 1; }; }
 step "make distcheck" distcheck
 

@@ -23,16 +23,44 @@ installed() {
     dpkg-query -W -f='${Status} ${Architecture}\n' "$1" 2>/dev/null |
         grep -Eq "^install ok installed ($arch|all)\$"
 }
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
 missing=
 for p in $pkgs; do
     installed "$p" || missing="$missing $p:$arch"
 done
+# --test on amd64 also cross-builds and tests arm64 (tests/run-all.sh):
+# the cross compiler, the arm64 libraries beside the amd64 ones, and a
+# static qemu-aarch64 for binfmt_misc (a dynamic one would have this
+# host's loader try the arm64 preload library first).
+arm64_pkgs="libcpu-features-dev libinih-dev libpapi-dev libcmocka-dev liblua5.4-0 libreadline8"
+if [ "${1:-}" = --test ] && [ "$arch" = amd64 ]; then
+    for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static; do
+        installed "$p" || missing="$missing $p:$arch"
+    done
+    for p in $arm64_pkgs; do
+        dpkg-query -W -f='${Status}\n' "$p:arm64" 2>/dev/null | grep -q '^install ok installed$' ||
+            missing="$missing $p:arm64"
+    done
+    case $missing in *:arm64*)
+        dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64 ;;
+    esac
+fi
 if [ -n "$missing" ]; then
-    sudo=
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
     echo "setup: installing$missing"
     $sudo apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The arm64 programs test-preload-arm64.sh runs under the preload: Debian's
+# own gzip and lua5.4, unpacked (their libraries are installed above).
+root=_build/arm64-root
+if [ "${1:-}" = --test ] && [ "$arch" = amd64 ] && [ ! -x $root/usr/bin/lua5.4 ]; then
+    debs=$(mktemp -d)
+    (cd "$debs" && apt-get download -q gzip:arm64 lua5.4:arm64 > /dev/null 2>&1) ||
+        { $sudo apt-get update -q && (cd "$debs" && apt-get download -q gzip:arm64 lua5.4:arm64); }
+    mkdir -p $root && for d in "$debs"/*.deb; do dpkg -x "$d" $root; done
+    rm -rf "$debs"
 fi
 
 [ -x configure ] || autoreconf -fi
