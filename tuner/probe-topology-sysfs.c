@@ -119,12 +119,35 @@ static void read_huge_pages(struct vmopt_machine *m)
     m->page_sizes_src = (uint8_t)(m->n_page_sizes ? VMOPT__SRC_SYSFS : VMOPT__SRC_NONE);
 }
 
+/* Whether this arm64 process runs under user-mode emulation on an x86
+ * host (qemu-user): /proc and /sys are then the host's, and its caches
+ * and cores are facts about the host, not about the CPU the code runs
+ * on.  qemu-user passes /proc/cpuinfo through, so an x86 "vendor_id" line
+ * gives it away.  Read by the full probe only (vmopt info, dump), never
+ * at the preload's start-up. */
+static int emulated_on_x86(void)
+{
+#ifdef __aarch64__
+    char buf[512];
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strstr(buf, "\nvendor_id\t") != NULL;
+#else
+    return 0;
+#endif
+}
+
 static int probe_sysfs(struct vmopt_machine *m)
 {
     read_caches(m);
     read_counts(m);
     read_huge_pages(m);
-    m->topology_probe = "sysfs";
+    m->topology_probe = emulated_on_x86() ? "sysfs-host" : "sysfs";
     return 0;
 }
 
