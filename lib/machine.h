@@ -45,7 +45,8 @@ typedef enum {
     XX(SYSCONF, "sysconf")                                                                         \
     XX(PAPI, "papi")                                                                               \
     XX(UNAME, "uname")                                                                             \
-    XX(GIVEN, "given")
+    XX(GIVEN, "given")                                                                             \
+    XX(AUXV, "auxv")
 
 typedef enum {
 #define VMOPT__SRC_ENUM_(id, name) VMOPT__SRC_##id,

@@ -12,7 +12,7 @@
 #include "tuner/retune-decide.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
-#ifdef __x86_64__
+#if defined(__x86_64__) || defined(__aarch64__)
     &vmopt__probe_isa_cpu_features,
 #endif
     &vmopt__probe_isa_baseline,

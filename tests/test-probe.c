@@ -1,6 +1,10 @@
 /* The probe on this machine (sanity, whatever the machine) and the
  * described-machine seam (synthetic strings, XML, feature lists). */
 #include <sys/utsname.h>
+#ifdef __aarch64__
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "tests/testutil.h"
 
@@ -25,6 +29,25 @@ static void test_isa_only(void **state)
         if (vmopt_machine_has(m, "avx512f"))
             assert_int_equal(vmopt_machine_has(m, "avx2"), 1);
     }
+#ifdef __aarch64__
+    /* cpu_features, and the kernel's word on SVE (qemu-aarch64's default
+     * CPU has it; -cpu cortex-a53 has not). */
+    int sve = (getauxval(AT_HWCAP) & HWCAP_SVE) != 0;
+    assert_string_equal(m->isa_probe, "cpu_features");
+    assert_int_equal(vmopt_machine_has(m, "asimd"), 1);
+    assert_int_equal(vmopt_machine_has(m, "sve"), sve);
+    assert_true(m->family > 0); /* MIDR_EL1's implementer */
+    vmopt_machine_free(m);
+    /* The plan's probe (the preload's) reads the hwcaps alone. */
+    vmopt_options o = VMOPT_OPTIONS_INIT;
+    o.flags = VMOPT_TUNE_FRESH;
+    assert_int_equal(vmopt_autotune(&o), 0);
+    vmopt_plan *plan = vmopt_current_plan();
+    const char *reason;
+    assert_string_equal(plan_text(plan, "memcpy.simd", &reason), "neon");
+    vmopt_plan_free(plan);
+    assert_int_equal(vmopt_machine_probe(&m, VMOPT_PROBE_ISA), 0);
+#endif
     /* The expensive parts did not run. */
     assert_null(m->topology_probe);
     assert_null(m->counters_probe);

@@ -1,11 +1,15 @@
-/* ISA probe for x86-64: Google's cpu_features (which also checks that the
+/* ISA probe for x86-64 and AArch64: Google's cpu_features (which also checks that the
  * OS saves the wide registers), completed with FSRM, which cpu_features 0.7
  * lacks, from glibc's <sys/platform/x86.h>: that reads what the dynamic
  * loader already detected, so it costs no CPUID (about 4 us each in a VM). */
 #include "config.h"
 
-#include <cpu_features/cpuinfo_x86.h>
 #include <string.h>
+#ifdef __x86_64__
+#include <cpu_features/cpuinfo_x86.h>
+#else
+#include <cpu_features/cpuinfo_aarch64.h>
+#endif
 #ifdef HAVE_SYS_PLATFORM_X86_H
 #include <sys/platform/x86.h>
 #endif
@@ -31,7 +35,8 @@ static void trim_copy(char *dst, size_t len, const char *src)
         dst[--n] = '\0';
 }
 
-static int probe_x86(struct vmopt_machine *m)
+#ifdef __x86_64__
+static int probe_isa(struct vmopt_machine *m)
 {
     const X86Info info = GetX86Info();
     const X86Features *f = &info.features;
@@ -61,4 +66,30 @@ static int probe_x86(struct vmopt_machine *m)
     return 0;
 }
 
-const vmopt__probe vmopt__probe_isa_cpu_features = {"cpu_features", VMOPT_PROBE_ISA, probe_x86};
+#else
+/* AArch64: the features from the kernel's hwcaps, and the CPU's identity
+ * from MIDR_EL1 (implementer, part, revision), as cpu_features reads them.
+ * The implementer stands where x86 has the vendor, the part where it has
+ * the model; family is the implementer code. */
+static int probe_isa(struct vmopt_machine *m)
+{
+    const Aarch64Info info = GetAarch64Info();
+    static const struct { int code; const char *name; } implementers[] = {
+        {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"}, {0x48, "HiSilicon"},
+        {0x4e, "NVIDIA"}, {0x50, "APM"}, {0x51, "Qualcomm"}, {0x61, "Apple"}, {0xc0, "Ampere"},
+    };
+    vmopt__strlcpy(m->arch, "aarch64", sizeof m->arch);
+    for (size_t i = 0; i < sizeof implementers / sizeof implementers[0]; i++)
+        if (implementers[i].code == info.implementer)
+            vmopt__strlcpy(m->vendor, implementers[i].name, sizeof m->vendor);
+    m->family = info.implementer;
+    m->model_number = info.part;
+    m->stepping = info.revision;
+    SET_IF(m, info.features.asimd, ASIMD);
+    SET_IF(m, info.features.sve, SVE);
+    m->isa_probe = "cpu_features";
+    return 0;
+}
+#endif
+
+const vmopt__probe vmopt__probe_isa_cpu_features = {"cpu_features", VMOPT_PROBE_ISA, probe_isa};
