@@ -8,7 +8,10 @@
 #ifdef __x86_64__
 #include <cpu_features/cpuinfo_x86.h>
 #else
+#include <asm/hwcap.h>
 #include <cpu_features/cpuinfo_aarch64.h>
+#include <stdint.h>
+#include <sys/auxv.h>
 #endif
 #ifdef HAVE_SYS_PLATFORM_X86_H
 #include <sys/platform/x86.h>
@@ -25,6 +28,8 @@
             vmopt__set_feature(m, VMOPT__FEAT_##feat, VMOPT__SRC_CPU_FEATURES);                    \
     } while (0)
 
+
+#ifdef __x86_64__
 static void trim_copy(char *dst, size_t len, const char *src)
 {
     while (*src == ' ')
@@ -35,7 +40,6 @@ static void trim_copy(char *dst, size_t len, const char *src)
         dst[--n] = '\0';
 }
 
-#ifdef __x86_64__
 static int probe_isa(struct vmopt_machine *m)
 {
     const X86Info info = GetX86Info();
@@ -73,7 +77,19 @@ static int probe_isa(struct vmopt_machine *m)
  * the model; family is the implementer code. */
 static int probe_isa(struct vmopt_machine *m)
 {
-    const Aarch64Info info = GetAarch64Info();
+    Aarch64Info info = GetAarch64Info();
+    /* cpu_features reads the identity from /proc/cpuinfo, which qemu-user
+     * passes through from its host; MIDR_EL1 itself (Linux emulates the
+     * read where HWCAP_CPUID says so, and so does qemu) is the CPU the code
+     * runs on. */
+    if (getauxval(AT_HWCAP) & HWCAP_CPUID) {
+        uint64_t midr;
+        __asm__ volatile("mrs %0, midr_el1" : "=r"(midr));
+        info.implementer = (int)(midr >> 24 & 0xff);
+        info.variant = (int)(midr >> 20 & 0xf);
+        info.part = (int)(midr >> 4 & 0xfff);
+        info.revision = (int)(midr & 0xf);
+    }
     static const struct { int code; const char *name; } implementers[] = {
         {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"}, {0x48, "HiSilicon"},
         {0x4e, "NVIDIA"}, {0x50, "APM"}, {0x51, "Qualcomm"}, {0x61, "Apple"}, {0xc0, "Ampere"},
