@@ -36,7 +36,13 @@ static void test_isa_only(void **state)
     assert_string_equal(m->isa_probe, "cpu_features");
     assert_int_equal(vmopt_machine_has(m, "asimd"), 1);
     assert_int_equal(vmopt_machine_has(m, "sve"), sve);
-    assert_true(m->family > 0); /* MIDR_EL1's implementer */
+    if (getauxval(AT_HWCAP) & HWCAP_CPUID) { /* MIDR_EL1: implementer, part, revision */
+        uint64_t midr;
+        __asm__ volatile("mrs %0, midr_el1" : "=r"(midr));
+        assert_int_equal(m->family, midr >> 24 & 0xff);
+        assert_int_equal(m->model_number, midr >> 4 & 0xfff);
+        assert_int_equal(m->stepping, midr & 0xf);
+    }
     vmopt_machine_free(m);
     /* The plan's probe (the preload's) reads the hwcaps alone. */
     vmopt_options o = VMOPT_OPTIONS_INIT;
