@@ -34,6 +34,12 @@ void vmopt__strlcpy(char *dst, const char *src, size_t len);
  * start-up 20 times what this does. */
 void vmopt__format_where(char *dst, size_t len, const char *origin, int line);
 
+#ifdef __aarch64__
+/* MIDR_EL1 (implementer, variant, part, revision) where the kernel emulates
+ * the read for user space (HWCAP_CPUID), else 0. */
+uint64_t vmopt__arm64_midr(void);
+#endif
+
 /* s as a JSON string, quotes included: '"' and '\\' escaped, every other
  * control character (and DEL) as \u00XX, so that no text from a file or
  * another process can break the document or drive a terminal.  NULL is "". */

@@ -10,6 +10,10 @@
 #include <time.h>
 #include <strings.h>
 #include <unistd.h>
+#ifdef __aarch64__
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "lib/internal.h"
 
@@ -21,6 +25,16 @@ void vmopt__strlcpy(char *dst, const char *src, size_t len)
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
+
+#ifdef __aarch64__
+uint64_t vmopt__arm64_midr(void)
+{
+    uint64_t midr = 0;
+    if (getauxval(AT_HWCAP) & HWCAP_CPUID)
+        __asm__ volatile("mrs %0, midr_el1" : "=r"(midr));
+    return midr;
+}
+#endif
 
 void vmopt__format_where(char *dst, size_t len, const char *origin, int line)
 {

@@ -8,10 +8,8 @@
 #ifdef __x86_64__
 #include <cpu_features/cpuinfo_x86.h>
 #else
-#include <asm/hwcap.h>
 #include <cpu_features/cpuinfo_aarch64.h>
 #include <stdint.h>
-#include <sys/auxv.h>
 #endif
 #ifdef HAVE_SYS_PLATFORM_X86_H
 #include <sys/platform/x86.h>
@@ -82,9 +80,8 @@ static int probe_isa(struct vmopt_machine *m)
      * passes through from its host; MIDR_EL1 itself (Linux emulates the
      * read where HWCAP_CPUID says so, and so does qemu) is the CPU the code
      * runs on. */
-    if (getauxval(AT_HWCAP) & HWCAP_CPUID) {
-        uint64_t midr;
-        __asm__ volatile("mrs %0, midr_el1" : "=r"(midr));
+    uint64_t midr = vmopt__arm64_midr();
+    if (midr) {
         info.implementer = (int)(midr >> 24 & 0xff);
         info.variant = (int)(midr >> 20 & 0xf);
         info.part = (int)(midr >> 4 & 0xfff);

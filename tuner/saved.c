@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #if defined(__aarch64__)
-#include <asm/hwcap.h>
 #include <sys/auxv.h>
 #endif
 #include <sys/stat.h>
@@ -104,9 +103,7 @@ static void cpu_identity(const struct vmopt_machine *m, char *buf, size_t len)
      * user space where HWCAP_CPUID says so; and the hwcaps, which say what
      * the kernel lets the process use (SVE, its vector length aside). */
     unsigned long hwcap = getauxval(AT_HWCAP), hwcap2 = getauxval(AT_HWCAP2);
-    uint64_t midr = 0;
-    if (hwcap & HWCAP_CPUID)
-        __asm__ volatile("mrs %0, midr_el1" : "=r"(midr));
+    uint64_t midr = vmopt__arm64_midr();
     snprintf(buf, len, "%s midr 0x%llx hwcap 0x%lx/0x%lx", m->arch, (unsigned long long)midr, hwcap, hwcap2);
 #else
     snprintf(buf, len, "%s", m->arch);
