@@ -32,10 +32,13 @@ static inline __attribute__((always_inline)) void *vmopt__move_past_inline(const
 {
     if (VMOPT__LIKELY(n < t->move_special_min))
         return t->move(dst, src, n);
-    if ((uintptr_t)dst - (uintptr_t)src >= n) {
+    uintptr_t distance = (uintptr_t)dst - (uintptr_t)src;
+    if (distance >= n) {
         if (n >= t->nontemporal_min)
             return t->move_nt(dst, src, n);
-        if (n >= t->rep_movsb_min)
+        /* rep movsb is slow when the destination is within 63 bytes past
+         * the source modulo 4 GiB (glibc's Avoid_Short_Distance_REP_MOVSB). */
+        if (n >= t->rep_movsb_min && (uint32_t)distance >= 64)
             return t->move_rep(dst, src, n);
     }
     return t->move(dst, src, n);

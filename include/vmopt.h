@@ -84,10 +84,19 @@ VMOPT_EXTERN int vmopt_machine_probe(vmopt_machine **out, unsigned parts);
 /** Builds a machine from a description instead of this one, for tests and
  *  what-if dumps.  topology: "synthetic:<hwloc synthetic string>" or the
  *  path of an hwloc XML file; features: comma-separated names from
- *  vmopt_feature_name() plus optionally "arch=x86_64|aarch64" (NULL: none).
- *  Counters are reported as absent. */
+ *  vmopt_feature_name() and settings (NULL: none): arch=x86_64|aarch64,
+ *  vendor=GenuineIntel|AuthenticAMD|ARM|Fujitsu|Apple, family=N, model=N,
+ *  stepping=N (decimal or 0x hex; on arm64 family is the MIDR implementer
+ *  and model the part), sve_vl=BITS, zva=BYTES (0: DC ZVA prohibited),
+ *  kernel=X.Y[.Z], line=BYTES (every cache level's line) and cpuid_l3=SIZE
+ *  (the L3 a VM's CPUID leaves report where the topology says otherwise).
+ *  Counters are reported as absent.  Needs hwloc (VMOPT_EUNSUPPORTED). */
 VMOPT_EXTERN int vmopt_machine_describe(vmopt_machine **out, const char *topology,
                                         const char *features);
+/** One of the built-in described platforms (docs/platforms.md), by name. */
+VMOPT_EXTERN int vmopt_machine_platform(vmopt_machine **out, const char *name);
+/** The built-in platforms' names, by index from 0; NULL past the last. */
+VMOPT_EXTERN const char *vmopt_platform_name(unsigned index);
 VMOPT_EXTERN void vmopt_machine_free(vmopt_machine *m);
 
 /** ISA features the machine description knows, by index from 0; NULL past
@@ -167,6 +176,11 @@ VMOPT_EXTERN int vmopt_machine_dump(FILE *f, const vmopt_machine *m, unsigned fl
  *  `vmopt dump` and VMOPT_DUMP print).  JSON: docs/dump-format.md. */
 VMOPT_EXTERN int vmopt_plan_dump(FILE *f, const vmopt_machine *m, const vmopt_plan *plan,
                                  unsigned flags);
+
+/** Writes the platform guide, docs/platforms.md: the default profile's plan
+ *  on every built-in platform, with the reasons, beside glibc's, QEMU's and
+ *  mimalloc's choices there.  flags: 0. */
+VMOPT_EXTERN int vmopt_platforms_dump(FILE *f, unsigned flags);
 
 /* ---- the process-wide runtime ------------------------------------------- */
 

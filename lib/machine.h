@@ -25,8 +25,10 @@
     XX(AVX512VL, avx512vl)                                                                         \
     XX(ERMS, erms)                                                                                 \
     XX(FSRM, fsrm)                                                                                 \
+    XX(AVX_VNNI, avx_vnni)                                                                         \
     XX(ASIMD, asimd)                                                                               \
-    XX(SVE, sve)
+    XX(SVE, sve)                                                                                   \
+    XX(SVE2, sve2)
 
 typedef enum {
 #define VMOPT__FEAT_ENUM_(id, name) VMOPT__FEAT_##id,
@@ -34,6 +36,29 @@ typedef enum {
 #undef VMOPT__FEAT_ENUM_
         VMOPT__FEAT_COUNT
 } vmopt__feature;
+
+/* Who designed the core, as the vendor rules (profiles/resolve.c) read it:
+ * glibc's arch_kind on x86 (Hygon counts as AMD), the MIDR implementer on
+ * arm64. */
+#define VMOPT__VENDORS(XX)                                                                         \
+    XX(UNKNOWN, "unknown")                                                                         \
+    XX(INTEL, "intel")                                                                             \
+    XX(AMD, "amd")                                                                                 \
+    XX(ARM, "arm")                                                                                 \
+    XX(FUJITSU, "fujitsu")                                                                         \
+    XX(APPLE, "apple")                                                                             \
+    XX(OTHER, "other")
+
+typedef enum {
+#define VMOPT__VENDOR_ENUM_(id, name) VMOPT__VENDOR_##id,
+    VMOPT__VENDORS(VMOPT__VENDOR_ENUM_)
+#undef VMOPT__VENDOR_ENUM_
+        VMOPT__VENDOR_COUNT
+} vmopt__vendor;
+
+const char *vmopt__vendor_name(vmopt__vendor v);
+/* The kind of a CPUID vendor string or MIDR implementer name. */
+vmopt__vendor vmopt__vendor_of(const char *name);
 
 /* Where a fact came from. */
 #define VMOPT__SOURCES(XX)                                                                         \
@@ -46,7 +71,9 @@ typedef enum {
     XX(PAPI, "papi")                                                                               \
     XX(UNAME, "uname")                                                                             \
     XX(GIVEN, "given")                                                                             \
-    XX(AUXV, "auxv")
+    XX(AUXV, "auxv")                                                                               \
+    XX(PRCTL, "prctl")                                                                             \
+    XX(REGISTER, "register")
 
 typedef enum {
 #define VMOPT__SRC_ENUM_(id, name) VMOPT__SRC_##id,
@@ -100,9 +127,17 @@ struct vmopt_machine {
     char vendor[16];
     char model[64];
     int family, model_number, stepping;
+    uint8_t vendor_kind;                    /* vmopt__vendor */
+    uint8_t vendor_src;                     /* where vendor_kind came from */
     uint32_t features;                      /* bit per vmopt__feature */
     uint8_t feature_src[VMOPT__FEAT_COUNT]; /* vmopt__source of each present bit */
     const char *isa_probe;                  /* component that answered */
+    /* arm64: the SVE vector length in bytes (PR_SVE_GET_VL), the DC ZVA
+     * block in bytes (DCZID_EL0; 0 when the kernel prohibits DC ZVA or it
+     * is unknown), and the kernel release as 0xMMmmpp, which decides
+     * whether SVE is worth it in string functions (glibc's
+     * prefer_sve_ifuncs). */
+    vmopt__fact sve_vl, zva_block, kernel;
 
     /* topology */
     vmopt__fact cache_size[VMOPT__CACHE_LEVELS];
@@ -148,6 +183,11 @@ const char *vmopt__feature_name(vmopt__feature f);
 const char *vmopt__preset_name(unsigned preset);
 /* Parses "avx2,erms,arch=x86_64" into m; -EINVAL naming the bad word. */
 int vmopt__parse_features(struct vmopt_machine *m, const char *list);
+/* Whether the kernel keeps SVE enabled across system calls: Linux 4.15 to
+ * 6.1 (but for 5.14) drop it at each one, so the first SVE instruction
+ * after a call traps and SVE string functions lose (glibc's
+ * prefer_sve_ifuncs).  An unknown kernel counts as modern, as in glibc. */
+int vmopt__kernel_keeps_sve(const struct vmopt_machine *m);
 /* Largest cache level known (L3, else L2, else L1d), or -1. */
 int vmopt__last_level_cache(const struct vmopt_machine *m);
 

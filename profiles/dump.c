@@ -51,6 +51,14 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
     vmopt__json_string(f, m->model);
     fprintf(f, ", \"family\": %d, \"model_number\": %d, \"stepping\": %d", m->family, m->model_number,
             m->stepping);
+    fprintf(f, ", \"vendor_kind\": {\"value\": \"%s\", \"source\": \"%s\"}",
+            vmopt__vendor_name((vmopt__vendor)m->vendor_kind), src(m->vendor_src));
+    fputs(",\n  ", f);
+    json_fact(f, "sve_vl", &m->sve_vl);
+    fputs(", ", f);
+    json_fact(f, "zva_block", &m->zva_block);
+    fputs(", ", f);
+    json_fact(f, "kernel", &m->kernel);
     fputs(",\n  \"probes\": {\"isa\": ", f);
     vmopt__json_string(f, m->isa_probe ? m->isa_probe : "none");
     fputs(", \"topology\": ", f);
@@ -145,6 +153,21 @@ static void machine_text(FILE *f, const struct vmopt_machine *m)
     else
         fprintf(f, "cpu          %s %s \"%s\" (family %d, model %d, stepping %d)\n", m->arch, m->vendor,
                 m->model, m->family, m->model_number, m->stepping);
+    fprintf(f, "vendor rules %s (%s)\n", vmopt__vendor_name((vmopt__vendor)m->vendor_kind), src(m->vendor_src));
+    if (strcmp(m->arch, "aarch64") == 0) {
+        fputs("arm64       ", f);
+        if (m->sve_vl.value)
+            fprintf(f, " SVE %" PRIu64 "-bit vectors (%s),", m->sve_vl.value * 8, src(m->sve_vl.src));
+        if (m->zva_block.value)
+            fprintf(f, " DC ZVA %" PRIu64 " B blocks (%s),", m->zva_block.value, src(m->zva_block.src));
+        else
+            fprintf(f, " DC ZVA %s (%s),", m->zva_block.src ? "prohibited" : "unknown", src(m->zva_block.src));
+        if (m->kernel.value)
+            fprintf(f, " kernel %u.%u.%u (%s)\n", (unsigned)(m->kernel.value >> 16), (unsigned)(m->kernel.value >> 8 & 0xff),
+                    (unsigned)(m->kernel.value & 0xff), src(m->kernel.src));
+        else
+            fputs(" kernel unknown\n", f);
+    }
     fputs("features    ", f);
     for (int i = 0; i < VMOPT__FEAT_COUNT; i++)
         if (vmopt__has(m, (vmopt__feature)i))

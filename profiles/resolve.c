@@ -70,6 +70,22 @@ static int simd_supported(const struct vmopt_machine *m, int simd)
     return v && vmopt__mem_usable(v, m);
 }
 
+static vmopt__vendor vendor(const struct vmopt_machine *m)
+{
+    return (vmopt__vendor)m->vendor_kind;
+}
+
+/* Intel cores with AVX-512 but no AVX-VNNI (Skylake-SP to Ice Lake, before
+ * Sapphire Rapids) drop to a lower clock licence while 512-bit registers
+ * are in use, and take the neighbouring code with them: glibc sets
+ * Prefer_No_AVX512 there (and uses 256-bit EVEX), LLVM defaults to
+ * prefer-vector-width=256 (llvm-project #47680). */
+static int intel_avx512_throttles(const struct vmopt_machine *m)
+{
+    return vendor(m) == VMOPT__VENDOR_INTEL && vmopt__has(m, VMOPT__FEAT_AVX512F) &&
+           !vmopt__has(m, VMOPT__FEAT_AVX_VNNI);
+}
+
 static const char *simd_name(uint64_t simd)
 {
     return vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd];
@@ -104,20 +120,31 @@ static void resolve_width(ctx *c)
         return;
     }
     if (k == VMOPT__K_MEMCPY_SIMD) {
+        if (best->simd == VMOPT__SIMD_AVX512 && intel_avx512_throttles(c->m) &&
+            simd_supported(c->m, VMOPT__SIMD_AVX2)) {
+            set(c, k, VMOPT__SIMD_AVX2, "%s, but Intel without avx_vnni (before Sapphire Rapids): 512-bit "
+                                        "registers lower the clock (glibc Prefer_No_AVX512, LLVM #47680) -> avx2",
+                why);
+            return;
+        }
         set(c, k, (uint64_t)best->simd, "%s -> widest registers %s", why, best->name);
         return;
     }
-    /* The loop: 32-byte vectors where the entry is wider.  On Zen 4 (AMD
-     * family 25 model 17, bench-mem) the 32-byte loop matches the 64-byte one
-     * aligned at 1-64 KiB and beats it misaligned by 1.2x at 4-16 KiB (83 vs
-     * 65 GiB/s at 4 KiB); on Intel before Sapphire Rapids glibc keeps
-     * 512-bit registers out of memcpy altogether (Prefer_No_AVX512).  A
-     * machine where the wide loop wins shows it at `measure`. */
+    /* The loop: 32-byte vectors behind a 64-byte entry on Zen 4, which
+     * splits each 512-bit operation in two: there (AMD family 25 model 17,
+     * bench-mem) the 32-byte loop matches the 64-byte one aligned at 1-64
+     * KiB and beats it misaligned by 1.2x at 4-16 KiB (83 vs 65 GiB/s at 4
+     * KiB).  Elsewhere (Zen 5's full-width datapath, Sapphire Rapids) the
+     * entry's width, as glibc; `measure` compares the loops on the machine
+     * itself. */
     uint64_t entry = c->plan->v[VMOPT__K_MEMCPY_SIMD];
-    if (entry > VMOPT__SIMD_AVX2 && entry != VMOPT__SIMD_NEON && simd_supported(c->m, VMOPT__SIMD_AVX2))
-        set(c, k, VMOPT__SIMD_AVX2, "entry %s: 32-byte loops (the 64-byte loop splits its loads on Zen 4; "
-                                    "measure compares them) -> avx2",
-            simd_name(entry));
+    const struct vmopt_machine *m = c->m;
+    int zen4 = vendor(m) == VMOPT__VENDOR_AMD && m->family == 0x19;
+    int unknown = vendor(m) == VMOPT__VENDOR_UNKNOWN;
+    if (entry == VMOPT__SIMD_AVX512 && (zen4 || unknown) && simd_supported(m, VMOPT__SIMD_AVX2))
+        set(c, k, VMOPT__SIMD_AVX2, "entry avx512 on %s: 32-byte loops (the 64-byte loop splits its "
+                                    "loads on Zen 4; measure compares them) -> avx2",
+            zen4 ? "AMD family 25 (Zen 4)" : "an unknown vendor");
     else
         set(c, k, entry, "the entry's width -> %s", simd_name(entry));
 }
@@ -172,10 +199,21 @@ static void auto_inline_max(ctx *c)
         VMOPT__INLINE_VECTORS * w);
 }
 
+/* glibc 2.40's rep movsb threshold for Intel (sysdeps/x86/dl-cacheinfo.h):
+ * 4 KiB per 16 bytes of vector for 32- and 64-byte vectors, 2 KiB for
+ * 16-byte ones, and 2112 B with FSRM. */
+static uint64_t glibc_intel_movsb(const struct vmopt_machine *m, unsigned vec_bytes)
+{
+    if (vmopt__has(m, VMOPT__FEAT_FSRM))
+        return 2112;
+    return vec_bytes >= 32 ? 4096u * (vec_bytes / 16) : 2048;
+}
+
 static void auto_rep_min(ctx *c)
 {
     vmopt__key k = c->k;
-    const char *insn = k == VMOPT__K_MEMCPY_REP_MOVSB_MIN ? "rep movsb" : "rep stosb";
+    int movs = k == VMOPT__K_MEMCPY_REP_MOVSB_MIN;
+    const char *insn = movs ? "rep movsb" : "rep stosb";
     const struct vmopt_machine *m = c->m;
     char fact[64], size[32];
 
@@ -188,35 +226,62 @@ static void auto_rep_min(ctx *c)
         return;
     }
     int simd = (int)c->plan->v[VMOPT__K_MEMCPY_LOOP];
-    if (simd >= VMOPT__SIMD_AVX2 && k == VMOPT__K_MEMCPY_REP_MOVSB_MIN) {
+    const char *loop = simd_name((uint64_t)simd);
+    if (movs && vendor(m) == VMOPT__VENDOR_AMD) {
+        if (m->family == 0x17) {
+            set(c, k, 0, "AMD family 23 (Zen, Zen 2): rep movsb is microcoded, slower than the %s loop "
+                         "at every size (firedancer #1073) -> never", loop);
+            return;
+        }
         /* bench-mem on Zen 5 (AMD family 26): the 64-byte loop beats glibc's
          * rep movsb 1.2-1.3x at 4-8 KiB, matches it aligned from 1 to 16 MiB
          * and beats it misaligned (8 MiB: 36 vs 29 GiB/s).  On Zen 4 (family
          * 25 model 17) the 32-byte loop beats rep movsb at 1-64 KiB (4 KiB:
-         * 106 vs 91 GiB/s, misaligned 83 vs 64).  glibc itself stopped using
-         * rep movsb on Zen 3 and later for the same reason (BZ 30994).
-         * Intel with FSRM may differ: measure decides there. */
-        set(c, k, 0, "erms, but the %s loop matches or beats rep movsb at every size below "
-                     "the streaming threshold -> never",
-            vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd]);
+         * 106 vs 91 GiB/s, misaligned 83 vs 64). */
+        set(c, k, 0, "AMD%s: rep movsb is slow when (dst - src) mod 4 KiB is small, and the %s loop matches "
+                     "or beats it elsewhere (glibc BZ 30994; bench-mem on Zen 4 and Zen 5) -> never",
+            m->family >= 0x19 ? " Zen 3+" : "", loop);
+        return;
+    }
+    if (movs && vendor(m) == VMOPT__VENDOR_INTEL) {
+        /* Not measured on Intel here: glibc's thresholds, which Intel's
+         * engineers set.  Dispatch keeps a copy whose distance is within 63
+         * bytes (modulo 4 GiB) on the loop, as glibc does with FSRM
+         * (Avoid_Short_Distance_REP_MOVSB): rep movsb is slow there. */
+        uint64_t v = glibc_intel_movsb(m, vector_bytes(simd));
+        vmopt__format_size(v, size, sizeof size);
+        set(c, k, v, "Intel, erms%s: glibc's threshold for %s vectors%s -> %s",
+            vmopt__has(m, VMOPT__FEAT_FSRM) ? "+fsrm" : "", loop,
+            vmopt__has(m, VMOPT__FEAT_FSRM) ? " with fsrm (short distances stay on the loop)" : "", size);
+        return;
+    }
+    if (simd >= VMOPT__SIMD_AVX2 && movs) {
+        set(c, k, 0, "erms, but the %s loop matches or beats rep movsb at every size below the streaming "
+                     "threshold (bench-mem on Zen 4 and Zen 5) -> never",
+            loop);
+        return;
+    }
+    if (!movs && vendor(m) == VMOPT__VENDOR_INTEL) {
+        set(c, k, 2048, "Intel, erms: glibc's rep stosb threshold -> 2 KiB");
         return;
     }
     if (simd >= VMOPT__SIMD_AVX2 && m->cache_size[VMOPT__L2].value) {
         /* A 32- or 64-byte loop outruns rep stosb while the data is in L2;
          * past L2 the string instruction's full-line writes, which skip the
-         * read for ownership, do as well or better. */
+         * read for ownership, do as well or better.  Not yet held against a
+         * measurement on any CPU here (glibc turns rep stosb off on AMD
+         * altogether): `measure` times both. */
         uint64_t v = m->cache_size[VMOPT__L2].value;
         vmopt__format_size(v, size, sizeof size);
-        set(c, k, v, "erms; %s loop leads within %s -> %s", vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd],
-            cache_fact(m, VMOPT__L2, fact, sizeof fact), size);
+        set(c, k, v, "erms; %s loop leads within %s -> %s", loop, cache_fact(m, VMOPT__L2, fact, sizeof fact),
+            size);
         return;
     }
     /* glibc's rule for narrow vectors: 2 KiB per 16 bytes of vector. */
     uint64_t v = 2048u * (vector_bytes(simd) < 16 ? 1 : vector_bytes(simd) / 16);
     vmopt__format_size(v, size, sizeof size);
     set(c, k, v, "erms%s; %s vectors (L2 %s) -> %s as glibc", vmopt__has(m, VMOPT__FEAT_FSRM) ? "+fsrm" : "",
-        vmopt__fields[VMOPT__K_MEMCPY_SIMD].names[simd], m->cache_size[VMOPT__L2].value ? "known" : "unknown",
-        size);
+        loop, m->cache_size[VMOPT__L2].value ? "known" : "unknown", size);
 }
 
 static void auto_nontemporal(ctx *c)

@@ -138,6 +138,86 @@ static void test_unknown_caches(void **state)
     vmopt_machine_free(m);
 }
 
+/* The vendor rules: the same features and topology, a different vendor or
+ * family, a different plan, each citing its source. */
+#define TOPO_BIG "synthetic:pack:1 l3:4(size=32MiB) l2:8(size=1MiB) l1d:1(size=48KiB) core:1 pu:2"
+#define AVX512 "sse2,avx,avx2,avx512f,avx512bw,avx512vl,erms,fsrm"
+
+static void test_vendor_rules_x86(void **state)
+{
+    /* Intel before Sapphire Rapids: no 512-bit registers; glibc's FSRM threshold. */
+    vmopt_plan *plan = resolve_on(TOPO_BIG, "vendor=GenuineIntel,family=6,model=0x6a," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.simd", "avx2", "Prefer_No_AVX512");
+    ASSERT_KEY(plan, "memcpy.loop", "avx2", "the entry's width");
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "2112 B", "short distances stay on the loop");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "2 KiB", "glibc's rep stosb threshold");
+    vmopt_plan_free(plan);
+    /* With AVX-VNNI (Sapphire Rapids): 512-bit entry and loop. */
+    plan = resolve_on(TOPO_BIG, "vendor=GenuineIntel,family=6,model=0x8f,avx_vnni," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.simd", "avx512", "widest registers avx512");
+    ASSERT_KEY(plan, "memcpy.loop", "avx512", "the entry's width");
+    vmopt_plan_free(plan);
+    /* Intel without FSRM: 4 KiB per 16 bytes of the 32-byte loop's vectors. */
+    plan = resolve_on(TOPO_BIG, "vendor=GenuineIntel,family=6,model=0x55,sse2,avx,avx2,erms", "default", NULL);
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "8 KiB", "glibc's threshold for avx2 vectors");
+    vmopt_plan_free(plan);
+    /* Zen 4 splits 512-bit operations: a 256-bit loop; Zen 5 does not. */
+    plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x19,model=0x11," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.simd", "avx512", "widest registers avx512");
+    ASSERT_KEY(plan, "memcpy.loop", "avx2", "AMD family 25 (Zen 4)");
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "BZ 30994");
+    vmopt_plan_free(plan);
+    plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x1a,model=0x02," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.loop", "avx512", "the entry's width");
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "BZ 30994");
+    vmopt_plan_free(plan);
+    /* Zen 2 under a hypervisor that reports erms: still microcoded. */
+    plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x17,model=0x31,sse2,avx,avx2,erms", "default", NULL);
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "microcoded");
+    vmopt_plan_free(plan);
+}
+
+/* A VM whose CPUID gives the host's L3: the threshold follows the topology. */
+static void test_vm_cpuid_l3(void **state)
+{
+    vmopt_plan *plan = resolve_on("synthetic:pack:1 l3:1(size=32MiB) l2:2(size=1MiB) l1d:1(size=32KiB) core:1 pu:1",
+                                  "vendor=AuthenticAMD,family=0x19,model=0x11,cpuid_l3=320M," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.nontemporal_min", "12 MiB", "L3 32 MiB (given)");
+    vmopt_plan_free(plan);
+}
+
+static void test_feature_settings(void **state)
+{
+    vmopt_machine *m;
+    const char *topo = "synthetic:core:1 pu:1";
+    /* Each bad setting is refused by name, and no machine is made. */
+    static const char *const bad[][2] = {
+        {"sve_vl=100", "sve_vl '100'"}, {"sve_vl=4096", "sve_vl '4096'"}, {"zva=96", "zva '96'"},
+        {"line=8", "line '8'"},         {"kernel=six", "kernel 'six'"},  {"family=-1", "family '-1'"},
+        {"cpuid_l3=0", "cpuid_l3 '0'"}, {"colour=red", "unknown setting 'colour='"},
+        {"vendor=", "vendor ''"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        m = NULL;
+        assert_int_equal(vmopt_machine_describe(&m, topo, bad[i][0]), -EINVAL);
+        assert_null(m);
+        assert_contains(vmopt_errmsg(), bad[i][1]);
+    }
+    assert_int_equal(vmopt_machine_describe(&m, topo, "vendor=Fujitsu,family=0x46,model=0x001,asimd,sve,"
+                                                      "sve_vl=512,zva=256,kernel=5.14,line=256"),
+                     0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(vmopt_machine_dump(f, m, 0), 0);
+    fclose(f);
+    assert_contains(text, "vendor rules fujitsu (given)");
+    assert_contains(text, "SVE 512-bit vectors (given), DC ZVA 256 B blocks (given), kernel 5.14.0 (given)");
+    assert_contains(text, "256 B lines");
+    free(text);
+    vmopt_machine_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +227,9 @@ int main(void)
         cmocka_unit_test(test_forced_simd_downgrades),
         cmocka_unit_test(test_aarch64),
         cmocka_unit_test(test_unknown_caches),
+        cmocka_unit_test(test_vendor_rules_x86),
+        cmocka_unit_test(test_vm_cpuid_l3),
+        cmocka_unit_test(test_feature_settings),
     };
     vmopt_machine *m;
     if (vmopt_machine_describe(&m, "synthetic:core:1 pu:1", NULL) == VMOPT_EUNSUPPORTED) {

@@ -19,6 +19,8 @@ static const char usage[] =
     "  show NAME            the text of a built-in profile\n"
     "  check FILE...        validate profile files (exit 1 on the first bad one)\n"
     "  tune                 calibrate for this machine and show what was chosen and why\n"
+    "  platforms [--list]   the platform guide (docs/platforms.md): the plan on every described\n"
+    "                       CPU beside glibc's choice there; --list: their names\n"
     "  options              the VMOPT_* environment variables: meaning, default, value in force\n"
     "                       (also: vmopt help env)\n"
     "  version              the library's version\n"
@@ -28,7 +30,10 @@ static const char usage[] =
     "  --profile NAME|FILE  dump: the profile to resolve (default: $VMOPT_PROFILE, else default)\n"
     "  --machine SPEC       describe a machine instead of probing this one:\n"
     "                       synthetic:<hwloc synthetic string>, or an hwloc XML file\n"
-    "  --features LIST      with --machine: ISA features, e.g. avx2,erms,fsrm,arch=x86_64\n"
+    "  --features LIST      with --machine: features and identity, e.g.\n"
+    "                       avx2,erms,fsrm,vendor=GenuineIntel,family=6,model=0x8f\n"
+    "                       (all settings: docs/platforms.md)\n"
+    "  --platform NAME      a described CPU from vmopt platforms --list\n"
     "\n"
     "options (tune):\n"
     "  --profile NAME|FILE  the profile to tune (default: $VMOPT_PROFILE, the host map, else default)\n"
@@ -39,7 +44,7 @@ static const char usage[] =
 
 typedef struct {
     unsigned flags;
-    const char *profile, *machine, *features;
+    const char *profile, *machine, *features, *platform;
     int level, save;
 } cli;
 
@@ -51,9 +56,10 @@ static int fail(const char *what)
 
 static int get_machine(const cli *c, vmopt_machine **m)
 {
-    int rc = c->machine ? vmopt_machine_describe(m, c->machine, c->features)
-                        : vmopt_machine_probe(m, VMOPT_PROBE_ALL);
-    return rc < 0 ? fail(c->machine ? "--machine" : "probe") : 0;
+    int rc = c->platform ? vmopt_machine_platform(m, c->platform)
+             : c->machine ? vmopt_machine_describe(m, c->machine, c->features)
+                          : vmopt_machine_probe(m, VMOPT_PROBE_ALL);
+    return rc < 0 ? fail(c->platform ? "--platform" : c->machine ? "--machine" : "probe") : 0;
 }
 
 static int cmd_info(const cli *c)
@@ -87,7 +93,7 @@ static int cmd_dump(const cli *c)
     /* What retuners did on this machine, when they did anything (text only:
      * the JSON dump is of the plan). */
     char path[4096];
-    if (rc == 0 && !(c->flags & VMOPT_DUMP_JSON)) {
+    if (rc == 0 && !(c->flags & VMOPT_DUMP_JSON) && !c->machine && !c->platform) {
         char *text = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&text, &len);
@@ -102,6 +108,16 @@ static int cmd_dump(const cli *c)
     vmopt_machine_free(m);
     vmopt_profile_free(p);
     return rc < 0 ? fail("dump") : 0;
+}
+
+static int cmd_platforms(int list)
+{
+    if (list) {
+        for (unsigned i = 0; vmopt_platform_name(i); i++)
+            puts(vmopt_platform_name(i));
+        return 0;
+    }
+    return vmopt_platforms_dump(stdout, 0) < 0 ? fail("platforms") : 0;
 }
 
 static int cmd_profiles(void)
@@ -213,9 +229,11 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},        {"profile", required_argument, NULL, 'p'},
         {"machine", required_argument, NULL, 'm'}, {"features", required_argument, NULL, 'f'},
         {"level", required_argument, NULL, 'l'}, {"save", no_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},        {"platform", required_argument, NULL, 'P'},
+        {"list", no_argument, NULL, 'L'},        {NULL, 0, NULL, 0},
     };
     cli c = {0};
+    int list = 0;
     c.level = VMOPT_LEVEL_MEASURE;
 
     if (argc < 2) {
@@ -259,6 +277,12 @@ int main(int argc, char **argv)
         case 's':
             c.save = 1;
             break;
+        case 'P':
+            c.platform = optarg;
+            break;
+        case 'L':
+            list = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -271,13 +295,19 @@ int main(int argc, char **argv)
         fputs("vmopt: --features needs --machine\n", stderr);
         return 2;
     }
+    if (c.platform && c.machine) {
+        fputs("vmopt: --platform and --machine each name the machine: give one\n", stderr);
+        return 2;
+    }
     int rest = argc - optind;
     char **args = argv + optind;
     if (strcmp(cmd, "info") == 0 && rest == 0)
         return cmd_info(&c);
     if (strcmp(cmd, "dump") == 0 && rest == 0)
         return cmd_dump(&c);
-    if (strcmp(cmd, "tune") == 0 && rest == 0 && !c.machine)
+    if (strcmp(cmd, "platforms") == 0 && rest == 0)
+        return cmd_platforms(list);
+    if (strcmp(cmd, "tune") == 0 && rest == 0 && !c.machine && !c.platform)
         return cmd_tune(&c);
     if (strcmp(cmd, "options") == 0 && rest == 0)
         return cmd_options();

@@ -1,6 +1,6 @@
 /* ISA probe for x86-64 and AArch64: Google's cpu_features (which also checks that the
- * OS saves the wide registers), completed with FSRM, which cpu_features 0.7
- * lacks, from glibc's <sys/platform/x86.h>: that reads what the dynamic
+ * OS saves the wide registers), completed with FSRM and AVX-VNNI, which
+ * cpu_features 0.7 lacks, from glibc's <sys/platform/x86.h>: that reads what the dynamic
  * loader already detected, so it costs no CPUID (about 4 us each in a VM). */
 #include "config.h"
 
@@ -45,6 +45,8 @@ static int probe_isa(struct vmopt_machine *m)
 
     vmopt__strlcpy(m->arch, "x86_64", sizeof m->arch);
     trim_copy(m->vendor, sizeof m->vendor, info.vendor);
+    m->vendor_kind = (uint8_t)vmopt__vendor_of(m->vendor);
+    m->vendor_src = VMOPT__SRC_CPU_FEATURES;
     trim_copy(m->model, sizeof m->model, info.brand_string);
     m->family = info.family;
     m->model_number = info.model;
@@ -63,6 +65,8 @@ static int probe_isa(struct vmopt_machine *m)
 #if defined(HAVE_SYS_PLATFORM_X86_H) && defined(CPU_FEATURE_ACTIVE)
     if (CPU_FEATURE_ACTIVE(FSRM))
         vmopt__set_feature(m, VMOPT__FEAT_FSRM, VMOPT__SRC_GLIBC);
+    if (CPU_FEATURE_ACTIVE(AVX_VNNI))
+        vmopt__set_feature(m, VMOPT__FEAT_AVX_VNNI, VMOPT__SRC_GLIBC);
 #endif
     m->isa_probe = "cpu_features";
     return 0;
@@ -95,6 +99,8 @@ static int probe_isa(struct vmopt_machine *m)
     for (size_t i = 0; i < sizeof implementers / sizeof implementers[0]; i++)
         if (implementers[i].code == info.implementer)
             vmopt__strlcpy(m->vendor, implementers[i].name, sizeof m->vendor);
+    m->vendor_kind = (uint8_t)(m->vendor[0] ? vmopt__vendor_of(m->vendor) : VMOPT__VENDOR_UNKNOWN);
+    m->vendor_src = VMOPT__SRC_REGISTER;
     m->family = info.implementer;
     m->model_number = info.part;
     m->stepping = info.revision;

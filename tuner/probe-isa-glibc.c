@@ -49,6 +49,7 @@ static int probe_glibc(struct vmopt_machine *m)
     ACTIVE(AVX512VL);
     ACTIVE(ERMS);
     ACTIVE(FSRM);
+    ACTIVE(AVX_VNNI);
 #undef ACTIVE
     /* Family, model and stepping from the leaf 1 that glibc's start-up
      * kept; the vendor and name would each cost a CPUID, a trap to the
@@ -60,6 +61,14 @@ static int probe_glibc(struct vmopt_machine *m)
         m->model_number = (int)(base_model | (base_family == 0xf || base_family == 6 ? ((sig >> 16) & 0xf) << 4 : 0));
         m->stepping = (int)(sig & 0xf);
     }
+    /* The vendor rules need the vendor, which CPUID leaf 0 would cost:
+     * SSE4A is AMD's (and Hygon's) alone, and every Intel core since the
+     * Pentium Pro is family 6. */
+    if (active(x86_cpu_SSE4A))
+        m->vendor_kind = VMOPT__VENDOR_AMD;
+    else if (m->family == 6)
+        m->vendor_kind = VMOPT__VENDOR_INTEL;
+    m->vendor_src = m->vendor_kind ? VMOPT__SRC_GLIBC : VMOPT__SRC_NONE;
     m->unprobed |= VMOPT__UNPROBED_IDENTITY;
     m->isa_probe = "glibc";
     return 0;

@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __aarch64__
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#endif
 
 #include "lib/internal.h"
 #include "tuner/probe.h"
@@ -27,6 +33,51 @@ static void second_opinion(struct vmopt_machine *m)
     }
 }
 
+#ifdef __aarch64__
+/* What the arm64 rules read beside the hwcaps: the SVE vector length, the
+ * DC ZVA block (DCZID_EL0 reads at EL0 with no trap), the kernel release
+ * (glibc's prefer_sve_ifuncs) and the vendor from MIDR_EL1's implementer.
+ * Two system calls, prctl and uname, neither of which blocks. */
+static void arm64_facts(struct vmopt_machine *m)
+{
+    unsigned long hwcap2 = getauxval(AT_HWCAP2);
+    if (hwcap2 & HWCAP2_SVE2)
+        vmopt__set_feature(m, VMOPT__FEAT_SVE2, VMOPT__SRC_AUXV);
+    if (vmopt__has(m, VMOPT__FEAT_SVE)) {
+        int vl = prctl(PR_SVE_GET_VL);
+        if (vl > 0)
+            vmopt__set_fact(&m->sve_vl, (uint64_t)(vl & PR_SVE_VL_LEN_MASK), VMOPT__SRC_PRCTL);
+    }
+    uint64_t dczid;
+    __asm__ volatile("mrs %0, dczid_el0" : "=r"(dczid));
+    vmopt__set_fact(&m->zva_block, dczid & 0x10 ? 0 : UINT64_C(4) << (dczid & 0xf), VMOPT__SRC_REGISTER);
+    m->zva_block.src = VMOPT__SRC_REGISTER; /* known, even when prohibited */
+    struct utsname u;
+    if (uname(&u) == 0) {
+        uint64_t v = 0;
+        const char *p = u.release;
+        for (int shift = 16; shift >= 0; shift -= 8) {
+            unsigned n = 0;
+            while (*p >= '0' && *p <= '9')
+                n = n * 10 + (unsigned)(*p++ - '0');
+            v |= (uint64_t)(n & 0xff) << shift;
+            if (*p++ != '.')
+                break;
+        }
+        vmopt__set_fact(&m->kernel, v, VMOPT__SRC_UNAME);
+    }
+    if (m->vendor_kind == VMOPT__VENDOR_UNKNOWN) {
+        uint64_t midr = vmopt__arm64_midr();
+        unsigned impl = (unsigned)(midr >> 24 & 0xff);
+        if (midr) {
+            m->vendor_kind = impl == 0x41 ? VMOPT__VENDOR_ARM : impl == 0x46 ? VMOPT__VENDOR_FUJITSU
+                           : impl == 0x61 ? VMOPT__VENDOR_APPLE : VMOPT__VENDOR_OTHER;
+            m->vendor_src = VMOPT__SRC_REGISTER;
+        }
+    }
+}
+#endif
+
 static void run_part_of(const vmopt__probe *const *list, struct vmopt_machine *m, unsigned part)
 {
     for (const vmopt__probe *const *c = list; *c; c++) {
@@ -47,12 +98,21 @@ static void run_part(struct vmopt_machine *m, unsigned part)
     run_part_of(vmopt__probe_components, m, part);
 }
 
+static void run_isa(const vmopt__probe *const *list, struct vmopt_machine *m)
+{
+    run_part_of(list, m, VMOPT_PROBE_ISA);
+#ifdef __aarch64__
+    if (strcmp(m->arch, "aarch64") == 0)
+        arm64_facts(m);
+#endif
+}
+
 int vmopt__machine_probe_plan(struct vmopt_machine **out, unsigned parts)
 {
     struct vmopt_machine *m = calloc(1, sizeof *m);
     if (!m)
         return vmopt__fail(-ENOMEM, "probe: out of memory");
-    run_part_of(vmopt__probe_plan_components, m, VMOPT_PROBE_ISA);
+    run_isa(vmopt__probe_plan_components, m);
     if (parts & VMOPT_PROBE_TOPOLOGY)
         run_part_of(vmopt__probe_plan_components, m, VMOPT_PROBE_TOPOLOGY);
     m->probed = VMOPT_PROBE_ISA | (parts & VMOPT_PROBE_TOPOLOGY);
@@ -73,7 +133,7 @@ VMOPT_EXTERN int vmopt_machine_probe(vmopt_machine **out, unsigned parts)
     if (parts == 0)
         parts = VMOPT_PROBE_ALL;
     /* The ISA part also names the architecture, which the others use. */
-    run_part(m, VMOPT_PROBE_ISA);
+    run_isa(vmopt__probe_components, m);
     if (parts & VMOPT_PROBE_TOPOLOGY) {
         run_part(m, VMOPT_PROBE_TOPOLOGY);
         if (!m->topology_probe || strcmp(m->topology_probe, "sysfs-caches") != 0)
@@ -107,7 +167,8 @@ VMOPT_EXTERN int vmopt_machine_describe(vmopt_machine **out, const char *topolog
     }
     if (!m->arch[0])
         vmopt__strlcpy(m->arch, vmopt__has(m, VMOPT__FEAT_ASIMD) ? "aarch64" : "x86_64", sizeof m->arch);
-    vmopt__strlcpy(m->vendor, "described", sizeof m->vendor);
+    if (!m->vendor[0])
+        vmopt__strlcpy(m->vendor, "described", sizeof m->vendor);
     vmopt__strlcpy(m->topology_spec, topology, sizeof m->topology_spec);
     m->probed = VMOPT_PROBE_ALL;
     *out = m;
