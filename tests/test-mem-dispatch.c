@@ -5,6 +5,7 @@
  * never ask for what the machine lacks, and a table swapped while threads
  * copy never shows them a wrong byte. */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "dispatch/dispatch.h"
@@ -214,6 +215,73 @@ static void test_autotune_installs_plan(void **state)
     vmopt__options_reset();
 }
 
+/* rep movsb is slow when the destination lies within 63 bytes past the
+ * source modulo 4 GiB (glibc's Avoid_Short_Distance_REP_MOVSB): such a copy
+ * stays on the vector loop, in every entry.  Two windows 4 GiB + 32 B
+ * apart, in one reservation. */
+static unsigned loop_calls, rep_calls;
+
+static void *count_loop(void *d, const void *s, size_t n)
+{
+    loop_calls++;
+    return memmove(d, s, n);
+}
+
+static void *count_rep(void *d, const void *s, size_t n)
+{
+    rep_calls++;
+    return memmove(d, s, n);
+}
+
+static void test_short_distance_skips_rep(void **state)
+{
+    const size_t win = 1 << 16, n = 8192;
+    const uint64_t far = UINT64_C(1) << 32;
+    unsigned char *base = mmap(NULL, far + 2 * win, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        skip(); /* no 4 GiB of address space (a 32-bit or limited process) */
+    assert_int_equal(mprotect(base, win, PROT_READ | PROT_WRITE), 0);
+    assert_int_equal(mprotect(base + far, win, PROT_READ | PROT_WRITE), 0);
+    for (size_t i = 0; i < win; i++)
+        base[i] = (unsigned char)(i * 13 + 1);
+    vmopt_machine *host;
+    assert_int_equal(vmopt_machine_probe(&host, VMOPT_PROBE_ISA), 0);
+    int tested = 0;
+    for (unsigned e = 0; e < vmopt__mem_entries_len; e++) {
+        const vmopt__mem_entry *en = &vmopt__mem_entries[e];
+        const vmopt__mem_variant *v = vmopt__mem_by_simd(host, en->simd);
+        if (!v || !vmopt__mem_usable(v, host))
+            continue;
+        vmopt__mem_table t = vmopt__mem_baseline;
+        t.entry = en->simd;
+        t.inline_max = vmopt__mem_entry_front(en);
+        t.move = count_loop;
+        t.move_rep = count_rep;
+        t.rep_movsb_min = 4096;
+        vmopt__mem_table_finish(&t);
+        vmopt__mem_publish(&t);
+        static const struct { size_t at; int rep; } cases[] = {{32, 0}, {63, 0}, {64, 1}, {4096, 1}};
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            unsigned char *dst = base + far + cases[c].at;
+            loop_calls = rep_calls = 0;
+            memset(dst, 0, n);
+            assert_ptr_equal(vmopt_memcpy(dst, base, n), dst);
+            assert_memory_equal(dst, base, n);
+            assert_int_equal(rep_calls, (unsigned)cases[c].rep);
+            assert_int_equal(loop_calls, (unsigned)!cases[c].rep);
+        }
+        /* The same distance below 4 GiB, 16 KiB apart: rep movsb. */
+        rep_calls = 0;
+        vmopt_memcpy(base + 16384, base, n);
+        assert_int_equal(rep_calls, 1);
+        tested++;
+    }
+    assert_true(tested > 0);
+    vmopt__mem_publish(&vmopt__mem_baseline);
+    vmopt_machine_free(host);
+    munmap(base, far + 2 * win);
+}
+
 static void test_dump_shows_live_table(void **state)
 {
     vmopt__mem_table t = vmopt__mem_baseline;
@@ -332,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_entry_follows_plan),
         cmocka_unit_test(test_table_never_exceeds_machine),
         cmocka_unit_test(test_publish_reuses_tables),
+        cmocka_unit_test(test_short_distance_skips_rep),
         cmocka_unit_test(test_fork_leaves_sampling),
         cmocka_unit_test(test_autotune_installs_plan),
         cmocka_unit_test(test_dump_shows_live_table),
