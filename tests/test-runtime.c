@@ -94,6 +94,13 @@ static void test_cheap_probe_same_plan(void **state)
     assert_string_equal(pm->isa_probe, "glibc");
 #endif
     assert_int_equal(pm->features & fm->features, fm->features & ((1u << VMOPT__FEAT_COUNT) - 1));
+    /* The vendor rules see the same vendor: the preload infers it (SSE4A,
+     * family 6, or MIDR_EL1) where the full probe reads it. */
+    if (fm->vendor_kind == VMOPT__VENDOR_INTEL || fm->vendor_kind == VMOPT__VENDOR_AMD ||
+        strcmp(fm->arch, "aarch64") == 0)
+        assert_int_equal(pm->vendor_kind, fm->vendor_kind);
+    assert_int_equal(pm->zva_block.value, fm->zva_block.value);
+    assert_int_equal(pm->sve_vl.value, fm->sve_vl.value);
     free(pm);
     /* The ISA part of the plan never depends on the probe. */
     assert_int_equal(full->v[VMOPT__K_MEMCPY_SIMD], cheap->v[VMOPT__K_MEMCPY_SIMD]);
