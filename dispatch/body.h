@@ -51,6 +51,8 @@ static inline __attribute__((always_inline)) void *vmopt__set_past_inline(const 
         return t->set(dst, c, n);
     if (n >= t->nontemporal_min)
         return t->set_nt(dst, c, n);
+    if (n >= t->zva_min && (unsigned char)c == 0)
+        return t->set_zva(dst, 0, n);
     if (n >= t->rep_stosb_min)
         return t->set_rep(dst, c, n);
     return t->set(dst, c, n);

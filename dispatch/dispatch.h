@@ -28,11 +28,12 @@ typedef struct vmopt__mem_table_s {
     size_t rep_movsb_min;   /* SIZE_MAX: never */
     size_t rep_stosb_min;   /* SIZE_MAX: never */
     size_t nontemporal_min; /* SIZE_MAX: never; copies and sets alike */
+    size_t zva_min;         /* zero fills from here take set_zva (SIZE_MAX: never) */
     size_t move_special_min; /* min(rep_movsb_min, nontemporal_min): below it, one
                                 compare sends a copy to the vector loop */
-    size_t set_special_min;  /* min(rep_stosb_min, nontemporal_min) */
+    size_t set_special_min;  /* min(rep_stosb_min, nontemporal_min, zva_min) */
     vmopt__move_fn move, move_rep, move_nt;
-    vmopt__set_fn set, set_rep, set_nt;
+    vmopt__set_fn set, set_rep, set_nt, set_zva;
     const char *vec_name, *rep_name, *nt_name;
     /* A sampling table (the retuner's): its kernels count sizes, then call
      * this table's.  NULL in every other table. */

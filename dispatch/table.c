@@ -44,6 +44,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
     .inline_max = 16 * VMOPT__INLINE_VECTORS,
     .rep_movsb_min = SIZE_MAX,
     .rep_stosb_min = SIZE_MAX,
+    .zva_min = SIZE_MAX,
     .nontemporal_min = SIZE_MAX,
     .move_special_min = SIZE_MAX,
     .set_special_min = SIZE_MAX,
@@ -53,6 +54,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
     .set = baseline_set,
     .set_rep = baseline_set,
     .set_nt = baseline_set,
+    .set_zva = baseline_set,
     .vec_name = BASELINE_NAME,
     .rep_name = "none",
     .nt_name = "none",
@@ -125,7 +127,8 @@ static const vmopt__mem_variant *usable_width(int simd, const struct vmopt_machi
 void vmopt__mem_table_finish(vmopt__mem_table *t)
 {
     t->move_special_min = t->rep_movsb_min < t->nontemporal_min ? t->rep_movsb_min : t->nontemporal_min;
-    t->set_special_min = t->rep_stosb_min < t->nontemporal_min ? t->rep_stosb_min : t->nontemporal_min;
+    size_t s = t->rep_stosb_min < t->nontemporal_min ? t->rep_stosb_min : t->nontemporal_min;
+    t->set_special_min = s < t->zva_min ? s : t->zva_min;
 }
 
 static size_t threshold(uint64_t v)
@@ -150,9 +153,13 @@ void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *pl
     t->move = vec->move;
     t->set = vec->set;
     t->vec_name = lv->name;
-    t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = SIZE_MAX;
+    t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = t->zva_min = SIZE_MAX;
     t->move_rep = t->move_nt = vec->move;
-    t->set_rep = t->set_nt = vec->set;
+    t->set_rep = t->set_nt = t->set_zva = vec->set;
+    if (vec->set_zva) {
+        t->zva_min = threshold(plan->v[VMOPT__K_MEMCPY_ZVA_MIN]);
+        t->set_zva = vec->set_zva;
+    }
     t->rep_name = t->nt_name = "none";
     const vmopt__mem_variant *rep = vmopt__mem_string(m);
     if (rep && rep->impl) {
@@ -179,9 +186,9 @@ void vmopt__mem_table_passthrough(vmopt__mem_table *t, vmopt__move_fn move, vmop
     memset(t, 0, sizeof *t);
     t->entry = BASELINE_SIMD;
     t->inline_max = 0;
-    t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = SIZE_MAX;
+    t->rep_movsb_min = t->rep_stosb_min = t->nontemporal_min = t->zva_min = SIZE_MAX;
     t->move = t->move_rep = t->move_nt = move;
-    t->set = t->set_rep = t->set_nt = set;
+    t->set = t->set_rep = t->set_nt = t->set_zva = set;
     t->vec_name = t->rep_name = t->nt_name = name;
     vmopt__mem_table_finish(t);
 }
@@ -308,6 +315,12 @@ static void *sample_set_nt(void *d, int c, size_t n)
     return (t->set_nt ? t->set_nt : t->set)(d, c, n);
 }
 
+static void *sample_set_zva(void *d, int c, size_t n)
+{
+    record(n);
+    return forward()->set_zva(d, c, n);
+}
+
 /* A child forked inside a sampling window would sample for life: it gets
  * the table sampled from.  The child has one thread, and the publish lock
  * may be held by a parent's thread, so the stores are made without it. */
@@ -342,6 +355,7 @@ void vmopt__mem_sampling(int on)
         s.set = sample_set;
         s.set_rep = t->set_rep ? sample_set_rep : NULL;
         s.set_nt = t->set_nt ? sample_set_nt : NULL;
+        s.set_zva = t->set_zva ? sample_set_zva : NULL;
         publish_locked(&s);
     } else if (!on && t->sampled_from) {
         publish_locked(t->sampled_from);

@@ -51,6 +51,8 @@ typedef enum {
        NULL, "smallest copy done with non-temporal stores (0: never)")                             \
     XX(MEMCPY_REP_STOSB_MIN, memcpy, rep_stosb_min, SIZE, 0, 0, UINT64_C(1) << 40, "auto", NULL,   \
        "smallest memset done with rep stosb (0: never)")                                           \
+    XX(MEMCPY_ZVA_MIN, memcpy, zva_min, SIZE, 0, 0, UINT64_C(1) << 40, "auto", NULL,               \
+       "smallest memset of zero done with DC ZVA, arm64 (0: never)")                               \
     XX(TLB_STRATEGY, tlb, strategy, ENUM, 0, 0, 1, "auto", tlb_strategy_names,                     \
        "table organisation of the software TLB")                                                   \
     XX(TLB_HASH, tlb, hash, ENUM, 0, 0, 2, "auto", tlb_hash_names,                                 \

@@ -326,6 +326,41 @@ static void auto_nontemporal(ctx *c)
         size);
 }
 
+/* DC ZVA clears a whole block (DCZID_EL0: 4 << BS bytes) without reading
+ * it.  With 64-byte blocks, ARM's optimized-routines memset uses it for
+ * zero fills from 512 B (DC_ZVA_THRESHOLD), past which the aligned blocks
+ * outnumber the head and tail; with larger blocks (A64FX's 256 B) the same
+ * eight blocks' worth.  Not measured here: qemu-user's timings mean nothing. */
+static void auto_zva(ctx *c)
+{
+    const struct vmopt_machine *m = c->m;
+    const vmopt__mem_variant *loop = vmopt__mem_by_simd(m, (int)c->plan->v[VMOPT__K_MEMCPY_LOOP]);
+    char size[32];
+
+    if (strcmp(m->arch, "aarch64") != 0) {
+        set(c, VMOPT__K_MEMCPY_ZVA_MIN, 0, "%s: no DC ZVA -> never", m->arch[0] ? m->arch : "unknown");
+        return;
+    }
+    if (!loop || loop->simd != VMOPT__SIMD_NEON) {
+        set(c, VMOPT__K_MEMCPY_ZVA_MIN, 0, "the %s loop has no DC ZVA path -> never", loop ? loop->name : "generic");
+        return;
+    }
+    if (!m->zva_block.src) {
+        set(c, VMOPT__K_MEMCPY_ZVA_MIN, 0, "DC ZVA block size unknown -> never");
+        return;
+    }
+    if (!m->zva_block.value) {
+        set(c, VMOPT__K_MEMCPY_ZVA_MIN, 0, "DC ZVA prohibited (DCZID_EL0.DZP, %s) -> never",
+            vmopt__source_name((vmopt__source)m->zva_block.src));
+        return;
+    }
+    uint64_t block = m->zva_block.value, v = block * 8 < 512 ? 512 : block * 8;
+    vmopt__format_size(v, size, sizeof size);
+    set(c, VMOPT__K_MEMCPY_ZVA_MIN, v, "DC ZVA blocks of %llu B (%s): zero fills from %s, %s", (unsigned long long)block,
+        vmopt__source_name((vmopt__source)m->zva_block.src), size,
+        block <= 64 ? "ARM optimized-routines' threshold" : "eight blocks");
+}
+
 static void auto_tlb_strategy(ctx *c)
 {
     set(c, VMOPT__K_TLB_STRATEGY, VMOPT__TLB_DIRECT,
@@ -481,6 +516,7 @@ static const struct {
     {VMOPT__K_MEMCPY_REP_MOVSB_MIN, auto_rep_min, 0},
     {VMOPT__K_MEMCPY_NONTEMPORAL_MIN, auto_nontemporal, 0},
     {VMOPT__K_MEMCPY_REP_STOSB_MIN, auto_rep_min, 0},
+    {VMOPT__K_MEMCPY_ZVA_MIN, auto_zva, 0},
     {VMOPT__K_TLB_STRATEGY, auto_tlb_strategy, 0},
     {VMOPT__K_TLB_REHASH, auto_tlb_rehash, 0},
     {VMOPT__K_TLB_HASH, auto_tlb_hash, 0},

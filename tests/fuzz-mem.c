@@ -60,7 +60,11 @@ static void init(void)
             t.table.entry = en->simd;
             t.table.inline_max = VMOPT__INLINE_VECTORS * en->vec_bytes;
             t.table.move = t.table.move_rep = t.table.move_nt = v->impl->move;
-            t.table.set = t.table.set_rep = t.table.set_nt = v->impl->set;
+            t.table.set = t.table.set_rep = t.table.set_nt = t.table.set_zva = v->impl->set;
+            if (v->impl->set_zva) {
+                t.table.zva_min = 600;
+                t.table.set_zva = v->impl->set_zva;
+            }
             if (rep && vmopt__mem_usable(rep, m)) {
                 t.table.rep_movsb_min = 3000;
                 t.table.rep_stosb_min = 2000;

@@ -163,7 +163,7 @@ static void row(FILE *f, const struct vmopt_plan *plan, vmopt__key k, const char
 {
     char value[48];
     int never = plan->v[k] == 0 && (k == VMOPT__K_MEMCPY_REP_MOVSB_MIN || k == VMOPT__K_MEMCPY_REP_STOSB_MIN ||
-                                    k == VMOPT__K_MEMCPY_NONTEMPORAL_MIN);
+                                    k == VMOPT__K_MEMCPY_NONTEMPORAL_MIN || k == VMOPT__K_MEMCPY_ZVA_MIN);
     if (never)
         snprintf(value, sizeof value, "never");
     else
@@ -216,6 +216,12 @@ static int platform_section(FILE *f, const platform *p, const struct vmopt_profi
     size_or_never(g.rep_stosb_min, VMOPT__GLIBC_NEVER, a, sizeof a);
     snprintf(ref, sizeof ref, "%s; memset is `%s`", a, g.memset);
     row(f, &plan, VMOPT__K_MEMCPY_REP_STOSB_MIN, ref);
+    if (strcmp(m->arch, "aarch64") == 0) {
+        snprintf(ref, sizeof ref, "`%s`%s", g.memset,
+                 strstr(g.memset, "zva") || strstr(g.memset, "a64fx") ? ": DC ZVA for zero fills"
+                                                                    : ": no DC ZVA");
+        row(f, &plan, VMOPT__K_MEMCPY_ZVA_MIN, ref);
+    }
     row(f, &plan, VMOPT__K_TLB_ENTRIES, "QEMU: 256 at first, on every host");
     row(f, &plan, VMOPT__K_TLB_MAX_ENTRIES, "QEMU: 2^22, on every host");
     row(f, &plan, VMOPT__K_TLB_VICTIM, "QEMU: 8");
@@ -254,9 +260,11 @@ static const char header[] =
     "- **Non-temporal stores from a thread's share of the L3 it really has**, from the topology\n"
     "  (hwloc, sysfs: the per-CCX L3 on AMD), not from the VM's CPUID leaves, which in a KVM guest\n"
     "  may give the host socket's (glibc BZ 30428, oxidecomputer/propolis#1152): see `zen4-kvm`.\n"
-    "- **arm64:** no `rep movsb` or non-temporal stores; SVE only where the kernel keeps it across\n"
-    "  system calls (glibc's `prefer_sve_ifuncs`: not Linux 4.15 to 6.1, but for 5.14); the DC ZVA\n"
-    "  block size and the SVE vector length are in each machine's line.\n"
+    "- **arm64:** no `rep movsb` or non-temporal stores; zero fills with DC ZVA from 512 B where\n"
+    "  DCZID_EL0 gives 64-byte blocks (ARM optimized-routines), from eight blocks where they are\n"
+    "  larger (A64FX), never where it prohibits them; SVE only where the kernel keeps it across\n"
+    "  system calls (glibc's `prefer_sve_ifuncs`: not Linux 4.15 to 6.1, but for 5.14). No SVE\n"
+    "  kernel exists yet, so the SVE vector length is shown but decides nothing.\n"
     "\n";
 
 static const char measured[] =

@@ -22,6 +22,9 @@ typedef struct {
      * cached loop, since streaming stores are only ordered by a fence. */
     vmopt__move_fn move_nt;
     vmopt__set_fn set_nt;
+    /* A memset that clears whole blocks with DC ZVA when c is 0 (arm64;
+     * any other c, or DC ZVA prohibited, takes set's path); NULL elsewhere. */
+    vmopt__set_fn set_zva;
 } vmopt__mem_kernels;
 
 extern const vmopt__mem_kernels vmopt__mem_generic;

@@ -200,4 +200,7 @@ const vmopt__mem_kernels VEC_TABLE = {
     .move_nt = vec_move_nt,
     .set_nt = vec_set_nt,
 #endif
+#ifdef VEC_SET_ZVA
+    .set_zva = VEC_SET_ZVA,
+#endif
 };
