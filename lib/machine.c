@@ -68,6 +68,21 @@ vmopt__vendor vmopt__vendor_of(const char *name)
     return VMOPT__VENDOR_OTHER;
 }
 
+const char *vmopt__arm64_implementer(unsigned code)
+{
+    static const struct {
+        unsigned code;
+        const char *name;
+    } implementers[] = {
+        {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"}, {0x48, "HiSilicon"},
+        {0x4e, "NVIDIA"}, {0x50, "APM"}, {0x51, "Qualcomm"}, {0x61, "Apple"}, {0xc0, "Ampere"},
+    };
+    for (size_t i = 0; i < VMOPT__ARRAY_SIZE(implementers); i++)
+        if (implementers[i].code == code)
+            return implementers[i].name;
+    return NULL;
+}
+
 const char *vmopt__preset_name(unsigned preset)
 {
     return preset < VMOPT__PRESET_COUNT ? preset_names[preset] : NULL;
@@ -116,8 +131,7 @@ static int parse_number(const char *p, size_t len, int sizes, uint64_t *out)
     return 0;
 }
 
-/* "6.1" or "5.14.0" -> 0x060100, 0x050e00. */
-static int parse_release(const char *p, size_t len, uint64_t *out)
+int vmopt__parse_release(const char *p, size_t len, uint64_t *out)
 {
     uint64_t v = 0;
     int parts = 0;
@@ -188,7 +202,7 @@ static int parse_setting(struct vmopt_machine *m, const char *p, size_t klen, co
         return 0;
     }
     if (KEY("kernel")) {
-        if (parse_release(v, vlen, &n) < 0)
+        if (vmopt__parse_release(v, vlen, &n) < 0)
             return vmopt__fail(-EINVAL, "features: kernel '%.*s' is not a release such as 6.1 or 5.14.0",
                                (int)vlen, v);
         vmopt__set_fact(&m->kernel, n, VMOPT__SRC_GIVEN);

@@ -59,6 +59,11 @@ typedef enum {
 const char *vmopt__vendor_name(vmopt__vendor v);
 /* The kind of a CPUID vendor string or MIDR implementer name. */
 vmopt__vendor vmopt__vendor_of(const char *name);
+/* The name of a MIDR_EL1 implementer code ("ARM" for 0x41), or NULL. */
+const char *vmopt__arm64_implementer(unsigned code);
+/* A kernel release's first len characters, "6.1" or "5.14.0", as
+ * 0x060100, 0x050e00; -1 when they are not one to three numbers. */
+int vmopt__parse_release(const char *p, size_t len, uint64_t *out);
 
 /* Where a fact came from. */
 #define VMOPT__SOURCES(XX)                                                                         \

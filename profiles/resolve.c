@@ -341,7 +341,7 @@ static void auto_zva(ctx *c)
         set(c, VMOPT__K_MEMCPY_ZVA_MIN, 0, "%s: no DC ZVA -> never", m->arch[0] ? m->arch : "unknown");
         return;
     }
-    if (!loop || loop->simd != VMOPT__SIMD_NEON) {
+    if (!loop || !loop->zeroes) {
         set(c, VMOPT__K_MEMCPY_ZVA_MIN, 0, "the %s loop has no DC ZVA path -> never", loop ? loop->name : "generic");
         return;
     }

@@ -9,11 +9,6 @@
 #include "lib/internal.h"
 #include "tuner/glibc-model.h"
 
-static int has(const struct vmopt_machine *m, vmopt__feature f)
-{
-    return vmopt__has(m, f);
-}
-
 /* The L3 as glibc reads it: CPUID's leaves, which in a VM may describe the
  * host (cache_size_alt from sysconf, or cpuid_l3= on a described machine),
  * else the topology's. */
@@ -26,11 +21,11 @@ static uint64_t cpuid_cache(const struct vmopt_machine *m, int level)
 static void x86(const struct vmopt_machine *m, vmopt__glibc_choice *g)
 {
     int intel = m->vendor_kind == VMOPT__VENDOR_INTEL, amd = m->vendor_kind == VMOPT__VENDOR_AMD;
-    int erms = has(m, VMOPT__FEAT_ERMS), fsrm = has(m, VMOPT__FEAT_FSRM);
+    int erms = vmopt__has(m, VMOPT__FEAT_ERMS), fsrm = vmopt__has(m, VMOPT__FEAT_FSRM);
     /* cpu_features.c: Intel with AVX-512 but not AVX-VNNI prefers no
      * 512-bit registers (frequency licences). */
-    int no_avx512 = intel && has(m, VMOPT__FEAT_AVX512F) && !has(m, VMOPT__FEAT_AVX_VNNI);
-    int avx512 = has(m, VMOPT__FEAT_AVX512F) && !no_avx512, vl = has(m, VMOPT__FEAT_AVX512VL);
+    int no_avx512 = intel && vmopt__has(m, VMOPT__FEAT_AVX512F) && !vmopt__has(m, VMOPT__FEAT_AVX_VNNI);
+    int avx512 = vmopt__has(m, VMOPT__FEAT_AVX512F) && !no_avx512, vl = vmopt__has(m, VMOPT__FEAT_AVX512VL);
     const char *sfx = erms ? "_erms" : "";
     const char *set_base;
 
@@ -39,10 +34,10 @@ static void x86(const struct vmopt_machine *m, vmopt__glibc_choice *g)
                  vl ? sfx : "");
         g->vec_bytes = 64;
         set_base = "avx512";
-    } else if (has(m, VMOPT__FEAT_AVX2)) {
+    } else if (vmopt__has(m, VMOPT__FEAT_AVX2)) {
         snprintf(g->memmove, sizeof g->memmove, "__memmove_%s_unaligned%s", vl ? "evex" : "avx", sfx);
         g->vec_bytes = 32;
-        set_base = vl && has(m, VMOPT__FEAT_AVX512BW) ? "evex" : "avx2";
+        set_base = vl && vmopt__has(m, VMOPT__FEAT_AVX512BW) ? "evex" : "avx2";
     } else {
         snprintf(g->memmove, sizeof g->memmove, "__memmove_sse2_unaligned%s", sfx);
         g->vec_bytes = 16;
@@ -91,7 +86,7 @@ static void x86(const struct vmopt_machine *m, vmopt__glibc_choice *g)
 
 static void arm64(const struct vmopt_machine *m, vmopt__glibc_choice *g)
 {
-    int sve = has(m, VMOPT__FEAT_SVE), prefer = vmopt__kernel_keeps_sve(m);
+    int sve = vmopt__has(m, VMOPT__FEAT_SVE), prefer = vmopt__kernel_keeps_sve(m);
     int a64fx = m->vendor_kind == VMOPT__VENDOR_FUJITSU && m->model_number == 0x001;
     uint64_t zva = m->zva_block.value;
 

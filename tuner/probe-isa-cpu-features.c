@@ -91,14 +91,10 @@ static int probe_isa(struct vmopt_machine *m)
         info.part = (int)(midr >> 4 & 0xfff);
         info.revision = (int)(midr & 0xf);
     }
-    static const struct { int code; const char *name; } implementers[] = {
-        {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"}, {0x48, "HiSilicon"},
-        {0x4e, "NVIDIA"}, {0x50, "APM"}, {0x51, "Qualcomm"}, {0x61, "Apple"}, {0xc0, "Ampere"},
-    };
     vmopt__strlcpy(m->arch, "aarch64", sizeof m->arch);
-    for (size_t i = 0; i < sizeof implementers / sizeof implementers[0]; i++)
-        if (implementers[i].code == info.implementer)
-            vmopt__strlcpy(m->vendor, implementers[i].name, sizeof m->vendor);
+    const char *implementer = vmopt__arm64_implementer((unsigned)info.implementer);
+    if (implementer)
+        vmopt__strlcpy(m->vendor, implementer, sizeof m->vendor);
     m->vendor_kind = (uint8_t)(m->vendor[0] ? vmopt__vendor_of(m->vendor) : VMOPT__VENDOR_UNKNOWN);
     m->vendor_src = VMOPT__SRC_REGISTER;
     m->family = info.implementer;

@@ -52,28 +52,16 @@ static void arm64_facts(struct vmopt_machine *m)
     __asm__ volatile("mrs %0, dczid_el0" : "=r"(dczid));
     vmopt__set_fact(&m->zva_block, dczid & 0x10 ? 0 : UINT64_C(4) << (dczid & 0xf), VMOPT__SRC_REGISTER);
     m->zva_block.src = VMOPT__SRC_REGISTER; /* known, even when prohibited */
+    /* "6.18.44-cloud-arm64": the numbers before the first other character. */
     struct utsname u;
-    if (uname(&u) == 0) {
-        uint64_t v = 0;
-        const char *p = u.release;
-        for (int shift = 16; shift >= 0; shift -= 8) {
-            unsigned n = 0;
-            while (*p >= '0' && *p <= '9')
-                n = n * 10 + (unsigned)(*p++ - '0');
-            v |= (uint64_t)(n & 0xff) << shift;
-            if (*p++ != '.')
-                break;
-        }
-        vmopt__set_fact(&m->kernel, v, VMOPT__SRC_UNAME);
-    }
-    if (m->vendor_kind == VMOPT__VENDOR_UNKNOWN) {
-        uint64_t midr = vmopt__arm64_midr();
-        unsigned impl = (unsigned)(midr >> 24 & 0xff);
-        if (midr) {
-            m->vendor_kind = impl == 0x41 ? VMOPT__VENDOR_ARM : impl == 0x46 ? VMOPT__VENDOR_FUJITSU
-                           : impl == 0x61 ? VMOPT__VENDOR_APPLE : VMOPT__VENDOR_OTHER;
-            m->vendor_src = VMOPT__SRC_REGISTER;
-        }
+    uint64_t release;
+    if (uname(&u) == 0 && vmopt__parse_release(u.release, strspn(u.release, "0123456789."), &release) == 0)
+        vmopt__set_fact(&m->kernel, release, VMOPT__SRC_UNAME);
+    uint64_t midr = vmopt__arm64_midr();
+    if (m->vendor_kind == VMOPT__VENDOR_UNKNOWN && midr) {
+        const char *implementer = vmopt__arm64_implementer((unsigned)(midr >> 24 & 0xff));
+        m->vendor_kind = (uint8_t)(implementer ? vmopt__vendor_of(implementer) : VMOPT__VENDOR_OTHER);
+        m->vendor_src = VMOPT__SRC_REGISTER;
     }
 }
 #endif

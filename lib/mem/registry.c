@@ -25,15 +25,15 @@ const vmopt__mem_variant vmopt__mem_registry[] = {
      * below 64 B are byte-granular (BW), and every CPU with F+BW but not VL
      * is a Xeon Phi, where the resolver has no figures. */
     {"avx512", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_AVX512, 64, F(AVX512F) | F(AVX512BW) | F(AVX512VL),
-     "avx512f+bw+vl", X86(vmopt__mem_avx512), 1},
-    {"avx2", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_AVX2, 32, F(AVX2), "avx2", X86(vmopt__mem_avx2), 1},
-    {"sse2", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_SSE2, 16, F(SSE2), "sse2", X86(vmopt__mem_sse2), 1},
-    {"erms", "x86_64", VMOPT__MEM_STRING, -1, 0, F(ERMS), "erms", X86(vmopt__mem_erms), 0},
+     "avx512f+bw+vl", X86(vmopt__mem_avx512), 1, 0},
+    {"avx2", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_AVX2, 32, F(AVX2), "avx2", X86(vmopt__mem_avx2), 1, 0},
+    {"sse2", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_SSE2, 16, F(SSE2), "sse2", X86(vmopt__mem_sse2), 1, 0},
+    {"erms", "x86_64", VMOPT__MEM_STRING, -1, 0, F(ERMS), "erms", X86(vmopt__mem_erms), 0, 0},
     /* arm64.  Advanced SIMD is part of every ARMv8-A CPU. */
-    {"neon", "aarch64", VMOPT__MEM_VECTOR, VMOPT__SIMD_NEON, 16, F(ASIMD), "asimd", ARM64(vmopt__mem_neon), 0},
+    {"neon", "aarch64", VMOPT__MEM_VECTOR, VMOPT__SIMD_NEON, 16, F(ASIMD), "asimd", ARM64(vmopt__mem_neon), 0, 1},
     /* Every architecture: the oracle, and what a CPU the library knows
      * nothing of runs. */
-    {"generic", NULL, VMOPT__MEM_VECTOR, VMOPT__SIMD_GENERIC, 8, 0, "nothing", &vmopt__mem_generic, 0},
+    {"generic", NULL, VMOPT__MEM_VECTOR, VMOPT__SIMD_GENERIC, 8, 0, "nothing", &vmopt__mem_generic, 0, 0},
 };
 const unsigned vmopt__mem_registry_len = sizeof vmopt__mem_registry / sizeof vmopt__mem_registry[0];
 

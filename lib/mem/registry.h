@@ -30,6 +30,7 @@ typedef struct {
     const char *requires_text; /* "avx512f+bw+vl", for reasons */
     const vmopt__mem_kernels *impl; /* NULL where not built for this architecture */
     int streams;        /* has non-temporal functions (move_nt, set_nt) */
+    int zeroes;         /* has a DC ZVA zero fill (set_zva) */
 } vmopt__mem_variant;
 
 /* Widest first within each architecture; ends with the generic variant,
