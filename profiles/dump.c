@@ -29,6 +29,16 @@ static void json_fact(FILE *f, const char *key, const vmopt__fact *v)
     fprintf(f, "\"%s\": {\"value\": %" PRIu64 ", \"source\": \"%s\"}", key, v->value, src(v->src));
 }
 
+/* "key": fact, ... for n facts. */
+static void json_facts(FILE *f, const char *const *keys, const vmopt__fact *const *facts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        json_fact(f, keys[i], facts[i]);
+    }
+}
+
 /* ---- machine ---- */
 
 /* What a dump says of a fact the preload's quick start-up probe left out. */
@@ -54,11 +64,8 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
     fprintf(f, ", \"vendor_kind\": {\"value\": \"%s\", \"source\": \"%s\"}",
             vmopt__vendor_name((vmopt__vendor)m->vendor_kind), src(m->vendor_src));
     fputs(",\n  ", f);
-    json_fact(f, "sve_vl", &m->sve_vl);
-    fputs(", ", f);
-    json_fact(f, "zva_block", &m->zva_block);
-    fputs(", ", f);
-    json_fact(f, "kernel", &m->kernel);
+    json_facts(f, (const char *const[]){"sve_vl", "zva_block", "kernel"},
+               (const vmopt__fact *const[]){&m->sve_vl, &m->zva_block, &m->kernel}, 3);
     fputs(",\n  \"probes\": {\"isa\": ", f);
     vmopt__json_string(f, m->isa_probe ? m->isa_probe : "none");
     fputs(", \"topology\": ", f);
@@ -83,13 +90,8 @@ static void machine_json(FILE *f, const struct vmopt_machine *m)
         fputc('}', f);
     }
     fputs("},\n  ", f);
-    json_fact(f, "packages", &m->packages);
-    fputs(", ", f);
-    json_fact(f, "cores", &m->cores);
-    fputs(", ", f);
-    json_fact(f, "pus", &m->pus);
-    fputs(", ", f);
-    json_fact(f, "numa_nodes", &m->numa_nodes);
+    json_facts(f, (const char *const[]){"packages", "cores", "pus", "numa_nodes"},
+               (const vmopt__fact *const[]){&m->packages, &m->cores, &m->pus, &m->numa_nodes}, 4);
     fputs(",\n  \"huge_pages\": {\"sizes\": [", f);
     for (unsigned i = 0; i < m->n_page_sizes; i++)
         fprintf(f, "%s%" PRIu64, i ? ", " : "", m->page_sizes[i]);
