@@ -112,6 +112,9 @@ static inline __attribute__((always_inline)) void *vmopt__move_body(void *dst, c
         return vmopt__entry_avx512_move(dst, src, n);
     if (e == VMOPT__SIMD_AVX2)
         return vmopt__entry_avx2_move(dst, src, n);
+#elif defined(__aarch64__)
+    if (atomic_load_explicit(&vmopt__mem_entry_live, memory_order_relaxed) == VMOPT__SIMD_SVE)
+        return vmopt__entry_sve_move(dst, src, n);
 #endif
     return vmopt__move_base(dst, src, n, NULL);
 }
@@ -124,6 +127,9 @@ static inline __attribute__((always_inline)) void *vmopt__set_body(void *dst, in
         return vmopt__entry_avx512_set(dst, c, n);
     if (e == VMOPT__SIMD_AVX2)
         return vmopt__entry_avx2_set(dst, c, n);
+#elif defined(__aarch64__)
+    if (atomic_load_explicit(&vmopt__mem_entry_live, memory_order_relaxed) == VMOPT__SIMD_SVE)
+        return vmopt__entry_sve_set(dst, c, n);
 #endif
     return vmopt__set_base(dst, c, n, NULL);
 }

@@ -25,6 +25,9 @@ typedef struct {
     vmopt__set_fn set;
     vmopt__move_with_fn move_with; /* on a given table: for calibration and tests */
     vmopt__set_with_fn set_with;
+    /* NULL, or what it copies before reading the table when that depends
+     * on the CPU: the sve entry's two vectors, 2 x VL. */
+    size_t (*front)(void);
 } vmopt__mem_entry;
 
 /* The entries built for this architecture, widest first, the baseline last. */
@@ -35,6 +38,9 @@ const vmopt__mem_entry *vmopt__mem_entry_for(int simd);
 /* The smallest inline_max a table of entry e can have: what it copies
  * before the table is read, and at least two of its vectors. */
 size_t vmopt__mem_entry_front(const vmopt__mem_entry *e);
+/* The largest inline_max a table of entry e can have: eight of its
+ * vectors, or its front when that is more (sve at 1024 bits and up). */
+size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */
 extern _Atomic unsigned char vmopt__mem_entry_live;
@@ -59,6 +65,13 @@ void *vmopt__entry_avx2_set_with(void *dst, int c, size_t n, const vmopt__mem_ta
 /* The C bodies the asm front (dispatch/front-x86.S) falls back to. */
 void *vmopt__front_move_c(void *dst, const void *src, size_t n);
 void *vmopt__front_set_c(void *dst, int c, size_t n);
+#endif
+#ifdef __aarch64__
+void *vmopt__entry_sve_move(void *dst, const void *src, size_t n);
+void *vmopt__entry_sve_set(void *dst, int c, size_t n);
+void *vmopt__entry_sve_move_with(void *dst, const void *src, size_t n, const vmopt__mem_table *t);
+void *vmopt__entry_sve_set_with(void *dst, int c, size_t n, const vmopt__mem_table *t);
+size_t vmopt__entry_sve_front(void);
 #endif
 
 #endif

@@ -90,17 +90,29 @@ const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
     {VMOPT__SIMD_AVX512, 64, 512, 32, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
-     vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with},
+     vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with, NULL},
     {VMOPT__SIMD_AVX2, 32, 64, 0, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
-     vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with},
+     vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
 #endif
-    {BASELINE_SIMD, 16, 16, 0, "16-byte vectors", base_move, base_set, base_move_with, base_set_with},
+#ifdef __aarch64__
+    /* Two predicated SVE vectors, then 16-byte NEON moves. */
+    {VMOPT__SIMD_SVE, 16, 0, 0, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
+     vmopt__entry_sve_set, vmopt__entry_sve_move_with, vmopt__entry_sve_set_with, vmopt__entry_sve_front},
+#endif
+    {BASELINE_SIMD, 16, 16, 0, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
 size_t vmopt__mem_entry_front(const vmopt__mem_entry *e)
 {
-    return e->front_bytes > 2 * e->vec_bytes ? e->front_bytes : 2 * e->vec_bytes;
+    size_t f = e->front ? e->front() : e->front_bytes;
+    return f > 2 * e->vec_bytes ? f : 2 * e->vec_bytes;
+}
+
+size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e)
+{
+    size_t eight = VMOPT__INLINE_VECTORS * e->vec_bytes, f = vmopt__mem_entry_front(e);
+    return f > eight ? f : eight;
 }
 
 const vmopt__mem_entry *vmopt__mem_entry_for(int simd)
@@ -148,7 +160,7 @@ void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *pl
     t->entry = e->simd;
     /* An entry copies its front sizes before it reads the table, and no
      * more than eight vectors without a loop. */
-    uint64_t lo = vmopt__mem_entry_front(e), hi = VMOPT__INLINE_VECTORS * e->vec_bytes, v = plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
+    uint64_t lo = vmopt__mem_entry_front(e), hi = vmopt__mem_entry_inline_hi(e), v = plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
     t->inline_max = (size_t)(v < lo ? lo : v > hi ? hi : v);
     t->move = vec->move;
     t->set = vec->set;

@@ -35,7 +35,7 @@ static int check_names(const char *const *names, const char *value, long *num, c
 static int check_simd(const char *value, long *num, const char **why)
 {
     static const char *const names[] = {VMOPT__SIMD_NAMES, NULL};
-    *why = "expected avx512, avx2, sse2, neon or generic";
+    *why = "expected avx512, avx2, sse2, neon, sve or generic";
     return check_names(names, value, num, why);
 }
 

@@ -13,7 +13,7 @@
     XX(DUMP, "VMOPT_DUMP", any, 0, "no dump",                                                    \
        "stderr or a file path: write the chosen plan once (.json suffix: JSON)")                   \
     XX(SIMD, "VMOPT_SIMD", simd, -1, "the plan's memcpy.simd",                                   \
-       "force a width: avx512, avx2, sse2, neon, generic")                                        \
+       "force a width: avx512, avx2, sse2, neon, sve, generic")                                        \
     XX(RETUNE, "VMOPT_RETUNE", retune, -1, "the plan's retune.enabled and retune.period_ms",     \
        "0 off, 1 on, or a period in ms")                                                          \
     XX(CACHE_DIR, "VMOPT_CACHE_DIR", any, 0, "$XDG_CACHE_HOME/vmopt, else ~/.cache/vmopt",       \

@@ -9,8 +9,8 @@
 #include "vmopt.h"
 
 /* Enumerated value lists: the first name is index 0. */
-#define VMOPT__SIMD_NAMES "generic", "sse2", "avx2", "avx512", "neon"
-enum { VMOPT__SIMD_GENERIC, VMOPT__SIMD_SSE2, VMOPT__SIMD_AVX2, VMOPT__SIMD_AVX512, VMOPT__SIMD_NEON };
+#define VMOPT__SIMD_NAMES "generic", "sse2", "avx2", "avx512", "neon", "sve"
+enum { VMOPT__SIMD_GENERIC, VMOPT__SIMD_SSE2, VMOPT__SIMD_AVX2, VMOPT__SIMD_AVX512, VMOPT__SIMD_NEON, VMOPT__SIMD_SVE };
 /* The TLB's enums are the public ones (vmopt.h), whose values index the
  * name lists. */
 #define VMOPT__TLB_STRATEGY_NAMES "direct", "set-assoc"
@@ -39,9 +39,9 @@ typedef enum {
  * default is a profile value ("auto" or a literal); names is the enum list
  * for VMOPT__T_ENUM, else NULL. */
 #define VMOPT__FIELDS(XX)                                                                          \
-    XX(MEMCPY_SIMD, memcpy, simd, ENUM, 0, 0, 4, "auto", simd_names,                               \
+    XX(MEMCPY_SIMD, memcpy, simd, ENUM, 0, 0, 5, "auto", simd_names,                               \
        "vector width of the exported functions, which copy and set small sizes themselves")       \
-    XX(MEMCPY_LOOP, memcpy, loop, ENUM, 0, 0, 4, "auto", simd_names,                               \
+    XX(MEMCPY_LOOP, memcpy, loop, ENUM, 0, 0, 5, "auto", simd_names,                               \
        "vector width of the copy and set loops past inline_max")                                   \
     XX(MEMCPY_INLINE_MAX, memcpy, inline_max, SIZE, VMOPT__F_POW2, 16, 512, "auto", NULL,          \
        "largest copy done inside the exported function, with no loop and no call")                \

@@ -127,6 +127,14 @@ static void resolve_width(ctx *c)
                 why);
             return;
         }
+        if (best->simd == VMOPT__SIMD_SVE && !vmopt__kernel_keeps_sve(c->m) &&
+            simd_supported(c->m, VMOPT__SIMD_NEON)) {
+            uint64_t r = c->m->kernel.value;
+            set(c, k, VMOPT__SIMD_NEON, "%s, but Linux %llu.%llu drops SVE state at every system call, so "
+                                        "SVE code traps again after each (glibc prefer_sve_ifuncs) -> neon",
+                why, (unsigned long long)(r >> 16), (unsigned long long)(r >> 8 & 0xff));
+            return;
+        }
         set(c, k, (uint64_t)best->simd, "%s -> widest registers %s", why, best->name);
         return;
     }
@@ -145,6 +153,9 @@ static void resolve_width(ctx *c)
         set(c, k, VMOPT__SIMD_AVX2, "entry avx512 on %s: 32-byte loops (the 64-byte loop splits its "
                                     "loads on Zen 4; measure compares them) -> avx2",
             zen4 ? "AMD family 25 (Zen 4)" : "an unknown vendor");
+    else if (entry == VMOPT__SIMD_SVE)
+        set(c, k, entry, "the entry's width: NEON's 64-byte ldp/stp loop, SVE pairs to 2 vectors "
+                         "(as glibc's memcpy_sve) -> sve");
     else
         set(c, k, entry, "the entry's width -> %s", simd_name(entry));
 }
@@ -158,6 +169,7 @@ static unsigned vector_bytes(int simd)
         return 32;
     case VMOPT__SIMD_SSE2:
     case VMOPT__SIMD_NEON:
+    case VMOPT__SIMD_SVE: /* its NEON moves past the SVE pair */
         return 16;
     default:
         return 8;
@@ -176,6 +188,21 @@ static void auto_inline_max(ctx *c)
 {
     uint64_t simd = c->plan->v[VMOPT__K_MEMCPY_SIMD], loop = c->plan->v[VMOPT__K_MEMCPY_LOOP];
     unsigned w = entry_bytes(simd), lw = entry_bytes(loop);
+    if (simd == VMOPT__SIMD_SVE) {
+        /* The sve entry copies two of its vectors unasked, at any VL, then
+         * 16-byte NEON moves to 128 B; a VL of 1024 bits or more puts the
+         * pair past 128 B (and a VL that is not a power of two rounds up). */
+        uint64_t vl = c->m->sve_vl.value, pair = 2 * (vl ? vl : 16), v = 128;
+        while (v < pair)
+            v *= 2;
+        char vl_text[24] = "VL (unknown: 16)";
+        if (vl)
+            snprintf(vl_text, sizeof vl_text, "%llu", (unsigned long long)vl);
+        set(c, VMOPT__K_MEMCPY_INLINE_MAX, v,
+            "sve entry: one predicated pair to 2 x %s B, 16-byte vectors to 128 B -> %llu B", vl_text,
+            (unsigned long long)v);
+        return;
+    }
     /* On this build the entry of a described machine's width may not
      * exist (an arm64 plan on x86-64): then two of its vectors. */
     const vmopt__mem_entry *e = vmopt__mem_entry_for((int)simd);

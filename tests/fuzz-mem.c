@@ -58,7 +58,7 @@ static void init(void)
             t.entry = en;
             t.table = vmopt__mem_baseline;
             t.table.entry = en->simd;
-            t.table.inline_max = VMOPT__INLINE_VECTORS * en->vec_bytes;
+            t.table.inline_max = vmopt__mem_entry_inline_hi(en);
             t.table.move = t.table.move_rep = t.table.move_nt = v->impl->move;
             t.table.set = t.table.set_rep = t.table.set_nt = t.table.set_zva = v->impl->set;
             if (v->impl->set_zva) {

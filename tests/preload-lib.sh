@@ -25,12 +25,20 @@ needs() { command -v "$1" > /dev/null || { echo "$1 not installed (Debian packag
 
 # same NAME CMD...: runs CMD in a fresh directory without the preload, then
 # with it once per entry width (the plan's, then VMOPT_SIMD=avx2 and sse2 on
-# x86-64, so that every body of the exported functions runs the program),
+# x86-64, neon and, where the CPU has SVE, sve on arm64, so that every body
+# of the exported functions runs the program),
 # and compares stdout, stderr and exit status.  Each preloaded run also
 # writes a dump, which proves the library was loaded in that process and
 # names the width that ran.
 entries=""
 [ "$(elf_machine "$lib")" = 003e ] && entries="avx2 sse2" # EM_X86_64
+if [ "$(elf_machine "$lib")" = 00b7 ]; then # EM_AARCH64
+    # The kernel's word on SVE (HWCAP_SVE, bit 22), not the library's: run
+    # by any arm64 program, here the shell's loader through the test's own.
+    hwcap=$(LD_SHOW_AUXV=1 "${arm64_probe:?}" --version 2>/dev/null | sed -n 's/^AT_HWCAP: *\(0x\)\{0,1\}//p')
+    entries="neon"
+    [ -n "$hwcap" ] && [ $((0x$hwcap >> 22 & 1)) -eq 1 ] && entries="neon sve"
+fi
 same() {
     name=$1; shift
     for run in plain preload $entries; do

@@ -127,10 +127,22 @@ if [ "$(dpkg --print-architecture)" = amd64 ]; then
         PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig; then
         VMOPT_ARM64_ROOT="$top/_build/arm64-root"; export VMOPT_ARM64_ROOT
         check_in arm64 _build/arm64
-        # qemu's default CPU has SVE; a Cortex-A53 has none, and another MIDR.
+        # The NEON-only CPU: a Cortex-A53 has no SVE, and another MIDR.
         QEMU_CPU=cortex-a53; export QEMU_CPU
         check_in arm64-a53 _build/arm64 TESTS="tests/test-probe tests/test-mem-neon tests/test-mem-dispatch tests/test-runtime tests/test-preload-arm64.sh"
-        unset QEMU_CPU
+        # The SVE kernels and entry at 128, 256 and 512 bits and at the
+        # 2048-bit maximum (qemu's default CPU has 512): test-mem-sve fails
+        # if the vector length is not the one asked for, test-mem-dispatch
+        # runs every entry at every inline limit, fuzz-mem-random holds
+        # every kernel and entry against the oracle for 10 s of random
+        # inputs, and the preload runs gzip and Lua with the plan's entry,
+        # neon and sve forced.
+        for bits in 128 256 512 2048; do
+            QEMU_CPU=max,sve-default-vector-length=$((bits / 8)) VMOPT_TEST_SVE_BITS=$bits
+            export QEMU_CPU VMOPT_TEST_SVE_BITS
+            check_in arm64-sve$bits _build/arm64 TESTS="tests/test-mem-sve tests/test-mem-dispatch tests/fuzz-mem-random tests/test-preload-arm64.sh"
+        done
+        unset QEMU_CPU VMOPT_TEST_SVE_BITS
     else failed=$((failed + 1)); failed_names="$failed_names arm64:configure"; fi
 fi
 

@@ -12,12 +12,21 @@
 #include "tests/testutil.h"
 
 /* What calibration says of the loop: x86-64 has several vector loops to
- * time against each other; arm64 has one, NEON. */
+ * time against each other; arm64 has NEON's, and SVE's where the CPU has
+ * SVE and the kernel keeps it. */
+static const char *loop_measured(void)
+{
 #ifdef __x86_64__
-#define LOOP_MEASURED "measured"
+    return "measured";
 #else
-#define LOOP_MEASURED "nothing to measure"
+    struct vmopt_machine *m;
+    assert_int_equal(vmopt_machine_probe(&m, VMOPT_PROBE_ISA), 0);
+    int two = vmopt__has(m, VMOPT__FEAT_SVE) && vmopt__kernel_keeps_sve(m);
+    vmopt_machine_free(m);
+    return two ? "measured" : "nothing to measure";
 #endif
+}
+#define LOOP_MEASURED loop_measured()
 
 static void resolve(const char *profile, struct vmopt_plan *plan, struct vmopt_machine **m)
 {

@@ -98,7 +98,7 @@ static void test_every_entry_every_path(void **state)
         const vmopt__mem_variant *v = vmopt__mem_by_simd(host, en->simd);
         if (!v || !vmopt__mem_usable(v, host))
             continue; /* this CPU lacks it: test-mem-<variant> says so */
-        for (size_t inl = vmopt__mem_entry_front(en); inl <= VMOPT__INLINE_VECTORS * en->vec_bytes; inl *= 2)
+        for (size_t inl = vmopt__mem_entry_front(en); inl <= vmopt__mem_entry_inline_hi(en); inl *= 2)
             check_table(plan, host, en->simd, en->simd, inl);
         entries++;
     }

@@ -1,14 +1,19 @@
 /* One kernel variant, named by the program's own name (test-mem-generic,
- * -sse2, -avx2, -avx512, -erms: one program per variant, one source),
+ * -sse2, -avx2, -avx512, -erms, -neon, -sve: one program per variant, one source),
  * against the byte-loop oracle of memcheck.h, whether or not the
  * dispatcher would pick it here.  A variant this CPU lacks is skipped
  * (exit 77), never passed. */
 #include "lib/mem/mem.h"
 #include "lib/mem/registry.h"
+#include "lib/plan.h"
 #include "tests/memcheck.h"
 #include "tests/testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
+#ifdef __aarch64__
+#include <sys/prctl.h>
+#endif
 
 static const vmopt__mem_kernels *k;
 static const vmopt__mem_variant *variant_of;
@@ -104,6 +109,19 @@ int main(int argc, char **argv)
         return 77;
     }
     vmopt_machine_free(m);
+#ifdef __aarch64__
+    /* The SVE kernels at the vector length CI forced (qemu's
+     * sve-default-vector-length): the kernel's word, through prctl. */
+    if (v->simd == VMOPT__SIMD_SVE) {
+        int vl = prctl(PR_SVE_GET_VL, 0, 0, 0, 0);
+        const char *want = getenv("VMOPT_TEST_SVE_BITS");
+        printf("sve: vector length %d bits\n", vl < 0 ? -1 : (vl & PR_SVE_VL_LEN_MASK) * 8);
+        if (want && (vl < 0 || (vl & PR_SVE_VL_LEN_MASK) * 8 != atoi(want))) {
+            printf("sve: VMOPT_TEST_SVE_BITS=%s, but the vector length is not that\n", want);
+            return 1;
+        }
+    }
+#endif
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_move),        cmocka_unit_test(test_move_overlap),

@@ -49,10 +49,21 @@ static void test_isa_only(void **state)
     o.flags = VMOPT_TUNE_FRESH;
     assert_int_equal(vmopt_autotune(&o), 0);
     vmopt_plan *plan = vmopt_current_plan();
-    const char *reason;
-    assert_string_equal(plan_text(plan, "memcpy.simd", &reason), "neon");
-    vmopt_plan_free(plan);
     assert_int_equal(vmopt_machine_probe(&m, VMOPT_PROBE_ISA), 0);
+    const char *reason;
+    /* SVE where the CPU has it and the kernel keeps its state across
+     * system calls; NEON otherwise, saying why. */
+    const char *simd = plan_text(plan, "memcpy.simd", &reason);
+    if (sve && vmopt__kernel_keeps_sve(m)) {
+        assert_string_equal(simd, "sve");
+        assert_string_equal(plan_text(plan, "memcpy.loop", NULL), "sve");
+        assert_true(plan_value(plan, "memcpy.inline_max") >= 2 * m->sve_vl.value);
+    } else {
+        assert_string_equal(simd, "neon");
+        if (sve)
+            assert_non_null(strstr(reason, "prefer_sve_ifuncs"));
+    }
+    vmopt_plan_free(plan);
 #endif
     /* The expensive parts did not run. */
     assert_null(m->topology_probe);

@@ -122,6 +122,39 @@ static void test_aarch64(void **state)
     vmopt_plan_free(plan);
 }
 
+/* SVE: the entry's predicated pair covers 2 x VL, so inline_max follows
+ * the vector length (rounded up to a power of two); a kernel that drops SVE
+ * state at system calls keeps NEON, as glibc's prefer_sve_ifuncs does. */
+static void test_aarch64_sve(void **state)
+{
+    static const struct {
+        const char *features, *simd, *inline_max, *reason;
+    } cases[] = {
+        {"arch=aarch64,asimd,sve,sve_vl=128,kernel=6.1", "neon", "128 B",
+         "Linux 6.1 drops SVE state at every system call"},
+        {"arch=aarch64,asimd,sve,sve_vl=128,kernel=5.10", "neon", "128 B", "prefer_sve_ifuncs) -> neon"},
+        {"arch=aarch64,asimd,sve,sve_vl=128,kernel=5.14", "sve", "128 B", "2 x 16 B"},
+        {"arch=aarch64,asimd,sve,sve_vl=256,kernel=6.2", "sve", "128 B", "2 x 32 B"},
+        {"arch=aarch64,asimd,sve,sve_vl=512,kernel=4.14", "sve", "128 B", "2 x 64 B"},
+        {"arch=aarch64,asimd,sve,sve_vl=1024", "sve", "256 B", "2 x 128 B"},
+        {"arch=aarch64,asimd,sve,sve_vl=1536", "sve", "512 B", "2 x 192 B"},
+        {"arch=aarch64,asimd,sve,sve_vl=2048", "sve", "512 B", "2 x 256 B, 16-byte vectors to 128 B -> 512 B"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vmopt_plan *plan = resolve_on("synthetic:l2:1(size=1MiB) l1d:1(size=64KiB) core:1 pu:1", cases[i].features,
+                                      "default", NULL);
+        const char *reason;
+        assert_string_equal(plan_text(plan, "memcpy.simd", &reason), cases[i].simd);
+        if (strcmp(cases[i].simd, "neon") == 0)
+            assert_contains(reason, cases[i].reason);
+        assert_string_equal(plan_text(plan, "memcpy.loop", NULL), cases[i].simd);
+        assert_string_equal(plan_text(plan, "memcpy.inline_max", &reason), cases[i].inline_max);
+        if (strcmp(cases[i].simd, "sve") == 0)
+            assert_contains(reason, cases[i].reason);
+        vmopt_plan_free(plan);
+    }
+}
+
 static void test_unknown_caches(void **state)
 {
     /* Nothing known: every rule still gives a value and says why. */
@@ -226,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_small_single_core),
         cmocka_unit_test(test_forced_simd_downgrades),
         cmocka_unit_test(test_aarch64),
+        cmocka_unit_test(test_aarch64_sve),
         cmocka_unit_test(test_unknown_caches),
         cmocka_unit_test(test_vendor_rules_x86),
         cmocka_unit_test(test_vm_cpuid_l3),

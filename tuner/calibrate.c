@@ -147,6 +147,10 @@ static void calibrate_loop(cal *c)
     int nv = 0;
     for (unsigned i = 0; i < vmopt__mem_registry_len && nv < MAX_V; i++) {
         const vmopt__mem_variant *r = &vmopt__mem_registry[i];
+        /* No SVE where the kernel drops its state at system calls: the
+         * traps that follow each one are not in a copy loop's timing. */
+        if (r->simd == VMOPT__SIMD_SVE && !vmopt__kernel_keeps_sve(c->m))
+            continue;
         if (r->kind == VMOPT__MEM_VECTOR && r->simd != VMOPT__SIMD_GENERIC && r->impl && vmopt__mem_usable(r, c->m))
             v[nv++] = r;
     }
@@ -220,7 +224,7 @@ static void calibrate_inline(cal *c)
     if (!ev || !ev->impl || !vmopt__mem_usable(ev, c->m))
         return;
     const vmopt__mem_entry *e = vmopt__mem_entry_for(ev->simd);
-    size_t w = e->vec_bytes, lo = vmopt__mem_entry_front(e), hi = VMOPT__INLINE_VECTORS * w;
+    size_t w = e->vec_bytes, lo = vmopt__mem_entry_front(e), hi = vmopt__mem_entry_inline_hi(e);
     size_t lim[3] = {lo, lo * 2 < hi ? lo * 2 : hi, hi};
     uint64_t estimate = c->plan->v[VMOPT__K_MEMCPY_INLINE_MAX];
     double ns[3] = {0};

@@ -36,6 +36,7 @@ extern const vmopt__mem_kernels vmopt__mem_erms;
 #endif
 #ifdef __aarch64__
 extern const vmopt__mem_kernels vmopt__mem_neon;
+extern const vmopt__mem_kernels vmopt__mem_sve;
 #endif
 
 #endif

@@ -29,7 +29,10 @@ const vmopt__mem_variant vmopt__mem_registry[] = {
     {"avx2", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_AVX2, 32, F(AVX2), "avx2", X86(vmopt__mem_avx2), 1, 0},
     {"sse2", "x86_64", VMOPT__MEM_VECTOR, VMOPT__SIMD_SSE2, 16, F(SSE2), "sse2", X86(vmopt__mem_sse2), 1, 0},
     {"erms", "x86_64", VMOPT__MEM_STRING, -1, 0, F(ERMS), "erms", X86(vmopt__mem_erms), 0, 0},
-    /* arm64.  Advanced SIMD is part of every ARMv8-A CPU. */
+    /* arm64.  Advanced SIMD is part of every ARMv8-A CPU.  The sve variant
+     * is NEON's loop with predicated SVE pairs up to two vectors: its
+     * register width is the CPU's (128 to 2048 bits), its loop's 16 B. */
+    {"sve", "aarch64", VMOPT__MEM_VECTOR, VMOPT__SIMD_SVE, 16, F(SVE), "sve", ARM64(vmopt__mem_sve), 0, 1},
     {"neon", "aarch64", VMOPT__MEM_VECTOR, VMOPT__SIMD_NEON, 16, F(ASIMD), "asimd", ARM64(vmopt__mem_neon), 0, 1},
     /* Every architecture: the oracle, and what a CPU the library knows
      * nothing of runs. */

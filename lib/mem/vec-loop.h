@@ -11,6 +11,11 @@
  *                without it the table has no non-temporal functions
  *   VEC_TABLE    the name of the table to define (its name and what it
  *                requires are the registry's, lib/mem/registry.c)
+ *   VEC_SET_ZVA  optional: the table's DC ZVA zero fill (arm64)
+ *   VEC_SMALL_MAX(), VEC_MOVE_SMALL(d, s, n), VEC_SET_SMALL(d, c, n)
+ *                optional: sizes up to VEC_SMALL_MAX() (at least 2 * VEC)
+ *                done by these instead of the overlapping vector moves,
+ *                as the SVE kernels' predicated pairs do
  * Everything here is static; the file exports only its table.
  *
  * The shape follows glibc's: up to 8 vectors with overlapping loads and
@@ -109,6 +114,12 @@ static void *vec_move(void *dst, const void *src, size_t n)
     unsigned char *d = dst;
     const unsigned char *s = src;
 
+#ifdef VEC_MOVE_SMALL
+    if (n <= VEC_SMALL_MAX()) {
+        VEC_MOVE_SMALL(d, s, n);
+        return dst;
+    }
+#endif
     if (n <= 2 * VEC)
         move_le2(d, s, n);
     else if (n <= 8 * VEC)
@@ -166,6 +177,12 @@ static inline __attribute__((always_inline)) void *vec_set_any(void *dst, int c,
 {
     unsigned char *d = dst;
 
+#ifdef VEC_SET_SMALL
+    if (n <= VEC_SMALL_MAX()) {
+        VEC_SET_SMALL(d, c, n);
+        return dst;
+    }
+#endif
     if (n <= VEC) {
         set_le_vec(d, c, n);
         return dst;
