@@ -277,7 +277,8 @@ static void measure(int pattern, size_t size, vmopt_pool *pool, double med[NALLO
             res[a][t - 1] = (bench_result){.group = "pool", .name = strdup(name),
                                            .median_ns = med[a][t - 1], .p10_ns = x[samples / 10],
                                            .p90_ns = x[samples - 1 - samples / 10], .samples = samples,
-                                           .calls_per_sample = n[a] * per_call * t};
+                                           .calls_per_sample = n[a] * per_call * t,
+                                           .sample_ns = bench_samples(x, samples)};
         }
 }
 
@@ -318,7 +319,7 @@ static void measure_pc(size_t size, vmopt_pool *pool, double med[PC_ALLOCS], dou
         snprintf(name, sizeof name, "producer/consumer %zu B %s", size, alloc_name[a]);
         res[a] = (bench_result){.group = "pool", .name = strdup(name), .median_ns = med[a], .p10_ns = x[samples / 10],
                                 .p90_ns = x[samples - 1 - samples / 10], .samples = samples,
-                                .calls_per_sample = n[a] * PC_BATCH};
+                                .calls_per_sample = n[a] * PC_BATCH, .sample_ns = bench_samples(x, samples)};
         ratio_med[a] = bench_median(r[a], samples); /* sorts r[a] */
         ratio_p10[a] = r[a][samples / 10];
     }

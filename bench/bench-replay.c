@@ -227,7 +227,8 @@ int main(int argc, char **argv)
             double *v = k ? tv : tl;
             r[k] = (bench_result){.group = "replay", .name = st[i].name, .samples = samples,
                                   .calls_per_sample = reps * st[i].n, .median_ns = bench_median(v, samples),
-                                  .p10_ns = v[samples / 10], .p90_ns = v[samples - 1 - samples / 10]};
+                                  .p10_ns = v[samples / 10], .p90_ns = v[samples - 1 - samples / 10],
+                                  .sample_ns = v};
         }
         char vname[96], lname[96];
         snprintf(lname, sizeof lname, "%s libc", st[i].name);

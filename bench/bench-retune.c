@@ -255,7 +255,7 @@ int main(void)
                     best_fixed = med[w][c][p];
                 bench_result res = {.group = "retune", .name = conf_name[c], .median_ns = med[w][c][p],
                                     .p10_ns = v[w][c][p][0], .p90_ns = v[w][c][p][rounds - 1], .samples = rounds,
-                                    .calls_per_sample = 1};
+                                    .calls_per_sample = 1, .sample_ns = v[w][c][p]};
                 char name[96];
                 snprintf(name, sizeof name, "%s phase %d, %s", work_name[w], p + 1, conf_name[c]);
                 res.name = strdup(name);

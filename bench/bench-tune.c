@@ -256,7 +256,7 @@ int main(int argc, char **argv)
         putchar('\n');
         bench_result r = {.group = "tune", .name = mode_name[m], .samples = samples, .calls_per_sample = 1,
                           .median_ns = m == NONE ? med : cost, .p10_ns = d[samples / 10],
-                          .p90_ns = d[samples - 1 - samples / 10]};
+                          .p90_ns = d[samples - 1 - samples / 10], .sample_ns = m == NONE ? x : d};
         bench_record(&r, NULL);
     }
     printf("\nthe call alone, single-stepped (deterministic counts):\n");

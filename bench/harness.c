@@ -48,11 +48,12 @@ bench_result bench_measure(const char *group, const char *name, bench_fn fn, voi
 {
     bench_result r = {.group = group, .name = name, .samples = samples};
     unsigned long calls = calibrate(fn, arg, sample_ms);
-    double *per_call = calloc(samples, sizeof *per_call);
-    if (!per_call)
+    double *per_call = calloc(samples, sizeof *per_call), *raw = calloc(samples, sizeof *raw);
+    if (!per_call || !raw)
         abort();
     for (unsigned s = 0; s < samples; s++)
-        per_call[s] = run(fn, arg, calls) / (double)calls;
+        raw[s] = per_call[s] = run(fn, arg, calls) / (double)calls;
+    r.sample_ns = raw; /* kept for the process's life, as the record is */
     qsort(per_call, samples, sizeof *per_call, cmp_double);
     r.median_ns = per_call[samples / 2];
     r.p10_ns = per_call[samples / 10];
@@ -77,13 +78,14 @@ void bench_measure_many(const char *group, const char *const *names, bench_fn co
             per_call[(size_t)i * samples + s] = run(fns[i], args[i], calls[i]) / (double)calls[i];
     for (unsigned i = 0; i < n; i++) {
         double *v = per_call + (size_t)i * samples;
+        /* sorted: the order of samples means nothing to the JSON's readers */
         qsort(v, samples, sizeof *v, cmp_double);
         out[i] = (bench_result){.group = group, .name = names[i], .samples = samples,
                                 .median_ns = v[samples / 2], .p10_ns = v[samples / 10],
-                                .p90_ns = v[samples - 1 - samples / 10], .calls_per_sample = calls[i]};
+                                .p90_ns = v[samples - 1 - samples / 10], .calls_per_sample = calls[i],
+                                .sample_ns = v};
     }
-    free(calls);
-    free(per_call);
+    free(calls); /* per_call stays: the results point into it */
 }
 
 static void unit(double ns, char *buf, size_t len)
@@ -96,11 +98,22 @@ static void unit(double ns, char *buf, size_t len)
         snprintf(buf, len, "%.2f ns", ns);
 }
 
+double *bench_samples(const double *v, unsigned n)
+{
+    double *c = malloc((n ? n : 1) * sizeof *c);
+    if (!c)
+        abort();
+    memcpy(c, v, n * sizeof *c);
+    return c;
+}
+
 void bench_per_op(bench_result *r, unsigned long ops)
 {
     r->median_ns /= (double)ops;
     r->p10_ns /= (double)ops;
     r->p90_ns /= (double)ops;
+    for (unsigned s = 0; r->sample_ns && s < r->samples; s++)
+        r->sample_ns[s] /= (double)ops;
     r->calls_per_sample *= ops;
 }
 
@@ -117,52 +130,54 @@ void bench_report(const bench_result *r, const bench_result *reference)
     bench_record(r, reference);
 }
 
-void bench_record(const bench_result *r, const bench_result *reference)
+void bench_cpu_parse(bench_cpu_info *c)
 {
-    const char *path = getenv("VMOPT_BENCH_JSON");
-    FILE *f = fopen(path ? path : "bench/results.jsonl", "a");
-    if (!f)
+    memset(c, 0, sizeof *c);
+    strcpy(c->vendor, "unknown");
+    c->family = c->model = c->stepping = -1;
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    if (!ci)
         return;
-    fprintf(f, "{\"group\": \"%s\", \"name\": \"%s\", \"median_ns\": %.3f, \"p10_ns\": %.3f, "
-               "\"p90_ns\": %.3f, \"samples\": %u, \"calls_per_sample\": %lu",
-            r->group, r->name, r->median_ns, r->p10_ns, r->p90_ns, r->samples, r->calls_per_sample);
-    if (r->bytes > 0)
-        fprintf(f, ", \"bytes\": %.0f, \"gib_s\": %.3f", r->bytes,
-                r->bytes / r->median_ns * 1e9 / (1024.0 * 1024 * 1024));
-    if (reference)
-        fprintf(f, ", \"reference\": \"%s\", \"ratio\": %.4f", reference->name,
-                r->median_ns / reference->median_ns);
-    fputs("}\n", f);
-    fclose(f);
+    char line[4096];
+    /* The first CPU's block: it ends at the first empty line. */
+    while (fgets(line, sizeof line, ci) && line[0] != '\n') {
+        char *v = strchr(line, ':');
+        if (!v)
+            continue;
+        v += v[1] == ' ' ? 2 : 1;
+        v[strcspn(v, "\n")] = 0;
+        if (!strncmp(line, "vendor_id", 9))
+            snprintf(c->vendor, sizeof c->vendor, "%s", v);
+        else if (!strncmp(line, "cpu family", 10))
+            c->family = atoi(v);
+        else if (!strncmp(line, "model name", 10))
+            snprintf(c->model_name, sizeof c->model_name, "%s", v);
+        else if (!strncmp(line, "model", 5))
+            c->model = atoi(v);
+        else if (!strncmp(line, "stepping", 8))
+            c->stepping = atoi(v);
+        else if (!strncmp(line, "cpu MHz", 7))
+            c->mhz = atoi(v);
+        else if (!strncmp(line, "flags", 5))
+            c->hypervisor = strstr(v, " hypervisor") != NULL;
+        /* arm64: MIDR_EL1's fields, as the library's probe reads them */
+        else if (!strncmp(line, "CPU implementer", 15)) {
+            c->family = (int)strtol(v, NULL, 0);
+            snprintf(c->vendor, sizeof c->vendor, "arm implementer %s", v);
+        } else if (!strncmp(line, "CPU part", 8))
+            c->model = (int)strtol(v, NULL, 0);
+        else if (!strncmp(line, "CPU revision", 12))
+            c->stepping = atoi(v);
+    }
+    fclose(ci);
 }
 
 void bench_cpu(char *buf, size_t len)
 {
-    snprintf(buf, len, "unknown");
-    FILE *ci = fopen("/proc/cpuinfo", "r");
-    if (!ci)
-        return;
-    char line[512], vendor[64] = "", model[128] = "";
-    int fam = -1, mod = -1, step = -1;
-    while (fgets(line, sizeof line, ci) && !(fam >= 0 && mod >= 0 && step >= 0 && *vendor && *model)) {
-        char *v = strchr(line, ':');
-        if (!v)
-            continue;
-        v += 2;
-        v[strcspn(v, "\n")] = 0;
-        if (!strncmp(line, "vendor_id", 9))
-            snprintf(vendor, sizeof vendor, "%s", v);
-        else if (!strncmp(line, "cpu family", 10))
-            fam = atoi(v);
-        else if (!strncmp(line, "model name", 10))
-            snprintf(model, sizeof model, "%s", v);
-        else if (!strncmp(line, "model", 5))
-            mod = atoi(v);
-        else if (!strncmp(line, "stepping", 8))
-            step = atoi(v);
-    }
-    fclose(ci);
-    snprintf(buf, len, "%s \"%s\" family %d model %d stepping %d", vendor, model, fam, mod, step);
+    bench_cpu_info c;
+    bench_cpu_parse(&c);
+    snprintf(buf, len, "%s \"%s\" family %d model %d stepping %d", c.vendor, c.model_name, c.family, c.model,
+             c.stepping);
 }
 
 void bench_print_cpu(void)

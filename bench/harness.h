@@ -1,7 +1,9 @@
 /* The benchmark harness: warm-up, repeated samples, median and spread, the
- * reference measured in the same run, ratios printed, and every result
- * also appended as a JSON line to $VMOPT_BENCH_JSON (default
- * bench/results.jsonl).  Only `make bench` runs benchmarks. */
+ * reference measured in the same run, ratios printed, and every result,
+ * with every sample, written at exit in Google Benchmark's JSON format to
+ * $VMOPT_BENCH_OUT/<program>.json (default bench/results/), with a context
+ * block that names the machine (bench/json.c).  compare.py of Debian's
+ * libbenchmark-tools reads it.  Only `make bench` runs benchmarks. */
 #ifndef VMOPT_BENCH_HARNESS_H
 #define VMOPT_BENCH_HARNESS_H
 
@@ -16,6 +18,9 @@ typedef struct {
     unsigned samples;
     unsigned long calls_per_sample;
     double bytes; /* per call, for throughput; 0 when not a byte-moving benchmark */
+    /* Every sample's time per call, `samples` of them (any order), or NULL:
+     * then the JSON has the median as its one repetition. */
+    double *sample_ns;
 } bench_result;
 
 /* Times fn: warms up, sizes each sample to about sample_ms, takes samples,
@@ -30,14 +35,19 @@ void bench_measure_many(const char *group, const char *const *names, bench_fn co
                         void *const *args, unsigned n, unsigned samples, double sample_ms,
                         bench_result *out);
 
+/* A copy of n samples for a bench_result built by hand (never freed: the
+ * result may outlive the array it was measured into). */
+double *bench_samples(const double *v, unsigned n);
+
 /* Divides the times by the operations one call of fn performs. */
 void bench_per_op(bench_result *r, unsigned long ops);
 
-/* Appends the JSON line only (for benchmarks that print their own table). */
+/* Records r for the JSON file only (for benchmarks that print their own
+ * table); r's name and samples are copied. */
 void bench_record(const bench_result *r, const bench_result *reference);
 
-/* Prints one row (and its ratio to reference, when given) and appends the
- * JSON line.  ratio > 1 means this is slower than the reference. */
+/* Prints one row (and its ratio to reference, when given) and records it.
+ * ratio > 1 means this is slower than the reference. */
 void bench_report(const bench_result *r, const bench_result *reference);
 
 /* CLOCK_MONOTONIC in ns, and the median of v[0..n) (sorts v), for
@@ -48,8 +58,15 @@ double bench_median(double *v, size_t n);
 /* Keeps a value alive so the compiler cannot drop the work producing it. */
 #define bench_keep(v) __asm__ volatile("" : : "g"(v) : "memory")
 
-/* The CPU this runs on, from /proc/cpuinfo: vendor, model name, family,
- * model and stepping (every benchmark prints it with its figures). */
+/* The CPU this runs on, from /proc/cpuinfo's first CPU: vendor, model
+ * name, family, model and stepping (on arm64 MIDR_EL1's implementer, part
+ * and revision), MHz, and whether it is a hypervisor's guest. */
+typedef struct {
+    char vendor[64], model_name[128];
+    int family, model, stepping, mhz, hypervisor;
+} bench_cpu_info;
+void bench_cpu_parse(bench_cpu_info *c);
+/* The same as one line (every benchmark prints it with its figures). */
 void bench_cpu(char *buf, size_t len);
 void bench_print_cpu(void);
 

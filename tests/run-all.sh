@@ -2,8 +2,8 @@
 # The whole test suite, as CI runs it: make check in the main build, in a
 # --without-hwloc --without-papi build, and in an ASan+UBSan build (clang),
 # then the fuzzers for a bounded time, the threaded tests under
-# ThreadSanitizer (clang), the arm64 cross build under qemu-aarch64, then
-# make distcheck.
+# ThreadSanitizer (clang), the arm64 cross build under qemu-aarch64,
+# bench-compare against the previous commit, then make distcheck.
 # Ends with one line: N passed, N failed, N skipped.
 set -u
 cd "$(dirname "$0")/.."
@@ -146,7 +146,26 @@ if [ "$(dpkg --print-architecture)" = amd64 ]; then
     else failed=$((failed + 1)); failed_names="$failed_names arm64:configure"; fi
 fi
 
-# 6. the distribution builds, installs and passes its tests from a tarball
+# 6. bench-compare against the previous commit, on a short subset (bench-mem's
+# vmopt and libc rows to 4 KiB, quick): BASE built in a worktree, A B A'
+# rounds pinned to one CPU.  It reports; the step fails only on a
+# regression beyond 15% (an inconclusive or refused comparison is printed).
+benchcompare() {
+    git rev-parse -q --verify HEAD~1 > /dev/null || { echo "no previous commit: nothing to compare"; return 0; }
+    tools/bench-compare --gate 1.15 --env VMOPT_BENCH_ONLY=vmopt --env VMOPT_BENCH_QUICK=1 \
+        --env VMOPT_BENCH_MAX=4096 HEAD~1 > _build/bench-compare.out 2>&1
+    rc=$?
+    grep -v '^bench-compare: round' _build/bench-compare.out | grep -E 'regression|faster|inconclusive|verdict|refused|within the gate|Hodges'
+    case $rc in
+    0) return 0 ;;
+    2) echo "bench-compare: inconclusive (reported, not failed)"; return 0 ;;
+    3) echo "bench-compare: refused (reported, not failed)"; return 0 ;;
+    *) tail -20 _build/bench-compare.out; return 1 ;;
+    esac
+}
+step "bench-compare HEAD~1 (bench-mem subset; fails beyond 15%)" benchcompare
+
+# 7. the distribution builds, installs and passes its tests from a tarball
 distcheck() { make -j"$jobs" distcheck > _build/distcheck.out 2>&1 || { tail -40 _build/distcheck.out; return 1; }; }
 step "make distcheck" distcheck
 
