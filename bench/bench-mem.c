@@ -118,7 +118,7 @@ static void table(op o)
     for (size_t n = min_size; n <= max_size; n *= 2) {
         if (o == MOVE_OVERLAP && n > ((size_t)16 << 20))
             break;
-        char label[16], group[48], name[64];
+        char label[16], group[48], name[16][64]; /* one each: a result names its reference */
         size_label(n, label, sizeof label);
         printf("%-8s", label);
         job jobs[16];
@@ -150,8 +150,8 @@ static void table(op o)
                            n >= (1u << 20) ? 20 : 2, r);
         for (int i = 0; i < ncands; i++) {
             bench_per_op(&r[i], jobs[i].reps);
-            snprintf(name, sizeof name, "%s %zu", cands[i].name, n);
-            r[i].name = name;
+            snprintf(name[i], sizeof name[i], "%s %zu", cands[i].name, n);
+            r[i].name = name[i];
             r[i].bytes = (double)n;
             bench_record(&r[i], i ? &r[0] : NULL);
             if (n < 1024)

@@ -557,6 +557,41 @@ static void flushes(void)
 }
 
 /* VMOPT_BENCH_ONLY=text runs only the workloads whose name holds it. */
+/* Miss rate against entries for each hash: direct-mapped at fixed sizes,
+ * with QEMU's 8-entry victim TLB, no resizing, one pass from cold.  Counts
+ * only, so one pass each; recorded as "miss_rate" (make plots draws it). */
+static void miss_sweep(const trace *tr)
+{
+    static const int hashes[] = {VMOPT_TLB_HASH_MASK, VMOPT_TLB_HASH_XOR_FOLD, VMOPT_TLB_HASH_FX};
+    static const char *const hash_name[] = {"mask", "xor-fold", "fx"};
+    if (!tr->n)
+        return;
+    printf("\n%s: miss %% by entries, one cold pass\n%-10s", tr->name, "entries");
+    for (int h = 0; h < 3; h++)
+        printf(" %9s", hash_name[h]);
+    putchar('\n');
+    char group[128];
+    snprintf(group, sizeof group, "tlb-misses/%s", tr->name);
+    for (long e = 64; e <= 16384; e *= 2) {
+        printf("%-10ld", e);
+        for (int h = 0; h < 3; h++) {
+            tlb_kind k = {"sweep", VMOPT_TLB_DIRECT, hashes[h], 1, e, e, e, 0, 0, 0};
+            vmopt_tlb *t = make(&k);
+            run_arg a = {tr, t, NULL, 0, 0, 0, 0};
+            vmopt_tlb_stats st;
+            run_vmopt(&a);
+            vmopt_tlb_get_stats(t, &st);
+            double rate = (double)st.misses / (double)tr->n;
+            printf(" %8.2f%%", 100 * rate);
+            char name[64];
+            snprintf(name, sizeof name, "%s %ld", hash_name[h], e);
+            bench_counter(group, name, "miss_rate", rate);
+            vmopt_tlb_destroy(t);
+        }
+        putchar('\n');
+    }
+}
+
 static int wanted(const char *name)
 {
     const char *only = getenv("VMOPT_BENCH_ONLY");
@@ -584,6 +619,9 @@ int main(void)
     for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++)
         if (wanted(traces[i].name))
             workload(&traces[i]);
+    for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++)
+        if (wanted(traces[i].name))
+            miss_sweep(&traces[i]);
     if (getenv("VMOPT_BENCH_ONLY"))
         return 0;
     hit_paths();

@@ -46,6 +46,11 @@ void bench_per_op(bench_result *r, unsigned long ops);
  * table); r's name and samples are copied. */
 void bench_record(const bench_result *r, const bench_result *reference);
 
+/* Records a measured value that is not a time (a miss rate) for the JSON
+ * file: one entry, its times 0, with the field `counter` set to value, as
+ * Google Benchmark writes a user counter. */
+void bench_counter(const char *group, const char *name, const char *counter, double value);
+
 /* Prints one row (and its ratio to reference, when given) and records it.
  * ratio > 1 means this is slower than the reference. */
 void bench_report(const bench_result *r, const bench_result *reference);

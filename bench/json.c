@@ -30,6 +30,8 @@ typedef struct {
     unsigned long calls;
     unsigned n;
     double *ns;
+    char *counter; /* a measured value that is not a time (bench_counter), or NULL */
+    double value;
 } record;
 
 static record *records;
@@ -90,6 +92,17 @@ void bench_record(const bench_result *r, const bench_result *reference)
         memcpy(k->ns, r->sample_ns, k->n * sizeof *k->ns);
     else
         k->ns[0] = r->median_ns;
+}
+
+void bench_counter(const char *group, const char *name, const char *counter, double value)
+{
+    bench_result r = {.group = group, .name = name, .samples = 1, .calls_per_sample = 1};
+    bench_record(&r, NULL);
+    record *k = &records[nrecords - 1];
+    k->counter = strdup(counter);
+    k->value = value;
+    if (!k->counter)
+        abort();
 }
 
 static void put_string(FILE *f, const char *s)
@@ -255,6 +268,11 @@ static void put_entry(FILE *f, const record *k, size_t family, const char *suffi
     fprintf(f, "      \"real_time\": %.6g,\n      \"cpu_time\": %.6g,\n      \"time_unit\": \"ns\"", ns, ns);
     if (k->bytes > 0 && strcmp(unit, "time") == 0 && ns > 0)
         fprintf(f, ",\n      \"bytes_per_second\": %.6g", k->bytes / ns * 1e9);
+    if (k->counter) {
+        fputs(",\n      ", f);
+        put_string(f, k->counter);
+        fprintf(f, ": %.6g", k->value);
+    }
     if (k->reference) {
         fprintf(f, ",\n      \"ratio_to_reference\": %.4f,\n      \"label\": ", k->ratio);
         char label[512];
@@ -266,6 +284,10 @@ static void put_entry(FILE *f, const record *k, size_t family, const char *suffi
 
 static void put_record(FILE *f, const record *k, size_t family, int last)
 {
+    if (k->counter) { /* a value, not timings: no aggregates */
+        put_entry(f, k, family, NULL, "iteration", 0, 0, "time", last);
+        return;
+    }
     double sum = 0, sq = 0;
     for (unsigned i = 0; i < k->n; i++) {
         put_entry(f, k, family, NULL, "iteration", i, k->ns[i], "time", 0);
