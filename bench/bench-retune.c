@@ -16,7 +16,13 @@
  * of dwell (bench/retune.conf), so that a phase of about a second sees the
  * change; the "off" profile is the same with retuning off.  Pools and TLBs
  * are made once: the configurations differ in the dispatch table and the
- * retuner only. */
+ * retuner only.
+ *
+ * --timeline runs the phased workload once, retuning, and records when each
+ * phase ended (bench/results/bench-retune-timeline.json); with
+ * VMOPT_RETUNE_RECORD set, as make bench sets it, the retuner writes each
+ * sample and its scores beside it, and tools/plots draws the two as the
+ * retune timeline. */
 #include "config.h"
 
 #include <pthread.h>
@@ -203,9 +209,39 @@ static void write_profiles(void)
     }
 }
 
-int main(void)
+/* One phased run, retuning from the start (use(ON) made the process's
+ * first plan, at base ns: the retuner's t = 0, to within the install's own
+ * time); each phase's end in seconds on that clock. */
+static int timeline(double base)
+{
+    double t[3], end = bench_now_ns() - base;
+    run(W_PHASED, t);
+    vmopt_retune_stop();
+    for (int p = 0; p < 3; p++) {
+        char name[32];
+        end += t[p];
+        snprintf(name, sizeof name, "phase %d end", p + 1);
+        bench_counter("retune-timeline", name, "t_s", end / 1e9);
+        printf("phase %d (%s) ends at t=%.3f s\n", p + 1, p == 1 ? "pool traffic, small copies" : "10 MiB copies",
+               end / 1e9);
+    }
+    vmopt_retune_event e[16];
+    unsigned n = vmopt_retune_history(e, 16);
+    for (unsigned i = 0; i < n; i++)
+        printf("  t=%.3fs %s\n", e[i].t, e[i].reason);
+    unlink(conf_path[0]);
+    unlink(conf_path[1]);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     unsigned rounds = 5;
+    int timeline_only = argc > 1 && strcmp(argv[1], "--timeline") == 0;
+    if (argc > 1 && !timeline_only) {
+        fprintf(stderr, "usage: bench-retune [--timeline]\n");
+        return 2;
+    }
     if (getenv("VMOPT_BENCH_QUICK")) {
         quick = 0.2;
         rounds = 3;
@@ -215,13 +251,18 @@ int main(void)
     dst = malloc((size_t)BIG * NBUF);
     memset(src, 1, (size_t)BIG * NBUF);
     memset(dst, 2, (size_t)BIG * NBUF);
-    use(OFF);
+    if (timeline_only)
+        bench_output_name("bench-retune-timeline");
+    use(timeline_only ? ON : OFF);
+    double base = bench_now_ns();
     vmopt_pool_config pc = VMOPT_POOL_CONFIG_INIT;
     pc.object_size = 64;
     vmopt_pool_create(&pool64, &pc);
     pc.object_size = 256;
     vmopt_pool_create(&pool256, &pc);
     main_tlb = new_tlb();
+    if (timeline_only)
+        return timeline(base);
 
     /* [work][conf][phase][round] */
     static double v[NWORK][NCONF][3][16];

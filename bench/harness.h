@@ -51,6 +51,10 @@ void bench_record(const bench_result *r, const bench_result *reference);
  * Google Benchmark writes a user counter. */
 void bench_counter(const char *group, const char *name, const char *counter, double value);
 
+/* The JSON file's name, <name>.json, for a program with more than one
+ * mode (bench-retune --timeline); the program's name by default. */
+void bench_output_name(const char *name);
+
 /* Prints one row (and its ratio to reference, when given) and records it.
  * ratio > 1 means this is slower than the reference. */
 void bench_report(const bench_result *r, const bench_result *reference);

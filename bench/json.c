@@ -305,6 +305,13 @@ static void put_record(FILE *f, const record *k, size_t family, int last)
     put_entry(f, k, family, "p90", "aggregate", 0, k->p90_ns, "time", last);
 }
 
+static const char *out_name; /* bench_output_name; else the program's */
+
+void bench_output_name(const char *name)
+{
+    out_name = name;
+}
+
 static void write_all(void)
 {
     const char *dir = getenv("VMOPT_BENCH_OUT");
@@ -317,7 +324,7 @@ static void write_all(void)
         fprintf(stderr, "bench: cannot make %s: %s; results not written\n", dir, strerror(errno));
         return;
     }
-    const char *prog = program_invocation_short_name;
+    const char *prog = out_name ? out_name : program_invocation_short_name;
     if (strncmp(prog, "lt-", 3) == 0)
         prog += 3;
     snprintf(path, sizeof path, "%s/%s.json", dir, prog);

@@ -195,6 +195,38 @@ static void record(uint64_t now, int from, int to, const char *reason)
     vmopt__strlcpy(e->reason, reason, sizeof e->reason);
 }
 
+/* VMOPT_RETUNE_RECORD: the sample as a line vmopt__sample_parse reads
+ * back, then what was made of it after a '#' (which the parser stops at):
+ * the time since the first plan, each workload's score, the workload in
+ * force after the decision and, when it changed, the change.  tools/plots
+ * draws the timeline from it. */
+static void record_sample(uint64_t now, const vmopt__sample *s, int from, int to)
+{
+    const char *record_to = vmopt__option_string(VMOPT__O_RETUNE_RECORD);
+    if (!record_to)
+        return;
+    char line[1024];
+    double score[5];
+    vmopt__sample_format(s, line, sizeof line);
+    vmopt__retune_scores(s, score);
+    size_t n = strlen(line);
+    n += (size_t)snprintf(line + n, sizeof line - n, " # t=%.3f", (double)(now - vmopt__rt_start_ns()) / 1e9);
+    for (int w = 0; w < 5 && n < sizeof line; w++)
+        n += (size_t)snprintf(line + n, sizeof line - n, " %s=%.3f", vmopt__workload_names[w], score[w]);
+    if (n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, " in_force=%s", vmopt__workload_names[to]);
+    if (to != from && n < sizeof line)
+        snprintf(line + n, sizeof line - n, " change=%s->%s", vmopt__workload_names[from], vmopt__workload_names[to]);
+    int fd = vmopt__file_open_write(record_to, O_APPEND, 0, "VMOPT_RETUNE_RECORD");
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (fd >= 0 && !f)
+        close(fd);
+    if (f) {
+        fprintf(f, "%s\n", line);
+        fclose(f);
+    }
+}
+
 /* One step, R.lock held: start or end a sampling window, decide at its
  * end.  *wait: when the next step is due.  1 when the plan changed. */
 static int step(uint64_t now, uint64_t *wait)
@@ -249,33 +281,21 @@ static int step(uint64_t now, uint64_t *wait)
     R.last_sample_ns = now;
     *wait = R.period_ns - R.window_ns;
 
-    const char *record_to = vmopt__option_string(VMOPT__O_RETUNE_RECORD);
-    if (record_to) {
-        int fd = vmopt__file_open_write(record_to, O_APPEND, 0, "VMOPT_RETUNE_RECORD");
-        FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
-        if (fd >= 0 && !f)
-            close(fd);
-        char line[1024];
-        vmopt__sample_format(&s, line, sizeof line);
-        if (f) {
-            fprintf(f, "%s\n", line);
-            fclose(f);
-        }
-    }
     vmopt__retune_state next;
     char reason[256];
     int from = R.st.workload;
-    if (!vmopt__retune_decide(&R.st, &R.params, &s, &next, reason, sizeof reason)) {
-        R.st = next;
-        return 0;
-    }
-    if (vmopt__rt_retarget(next.workload) < 0) {
+    int changed = vmopt__retune_decide(&R.st, &R.params, &s, &next, reason, sizeof reason);
+    if (changed && vmopt__rt_retarget(next.workload) < 0) {
         vmopt__log(VMOPT__LOG_WARN, "retune: %s; staying on %s", vmopt_errmsg(), vmopt__workload_names[from]);
-        R.st.candidate = -1;
-        R.st.streak = 0;
-        return 0;
+        next = R.st;
+        next.candidate = -1;
+        next.streak = 0;
+        changed = 0;
     }
     R.st = next;
+    record_sample(now, &s, from, changed ? next.workload : from);
+    if (!changed)
+        return 0;
     record(now, from, next.workload, reason);
     log_change(reason);
     vmopt__log(VMOPT__LOG_INFO, "retune: %s", reason);

@@ -348,6 +348,9 @@ static void test_live(void **state)
     char cache[300];
     snprintf(cache, sizeof cache, "%s/cache", tmp_dir());
     setenv("VMOPT_CACHE_DIR", cache, 1);
+    char recpath[400];
+    snprintf(recpath, sizeof recpath, "%s/retune.samples", tmp_dir());
+    setenv("VMOPT_RETUNE_RECORD", recpath, 1);
     vmopt__options_reset();
     vmopt_options o = VMOPT_OPTIONS_INIT;
     o.profile = profile;
@@ -416,6 +419,28 @@ static void test_live(void **state)
     assert_true(n >= 1);
     assert_string_equal(e[n - 1].to, "bulk-copy");
     assert_contains(e[n - 1].reason, "1 MiB or more");
+    /* VMOPT_RETUNE_RECORD: every sample, which the parser reads back, then
+     * its scores and the workload in force; the change on its line. */
+    FILE *rf = fopen(recpath, "r");
+    assert_non_null(rf);
+    char rline[2048];
+    int samples = 0, change_lines = 0;
+    while (fgets(rline, sizeof rline, rf)) {
+        vmopt__sample rs;
+        assert_int_equal(vmopt__sample_parse(rline, &rs), 0);
+        assert_contains(rline, " # t=");
+        assert_contains(rline, " bulk-copy=");
+        assert_contains(rline, " in_force=");
+        samples++;
+        if (strstr(rline, " change=balanced->bulk-copy")) {
+            assert_contains(rline, "in_force=bulk-copy change");
+            change_lines++;
+        }
+    }
+    fclose(rf);
+    assert_true(samples >= VMOPT__RETUNE_STREAK);
+    assert_int_equal(change_lines, 1);
+    unsetenv("VMOPT_RETUNE_RECORD");
     /* The machine's log has it too, for `vmopt dump` in other processes. */
     char *text = NULL, path[512];
     size_t len = 0;

@@ -13,10 +13,11 @@ pkgs="build-essential autoconf automake libtool pkg-config libcpu-features-dev l
 # CPython's own test suite.  mimalloc and jemalloc are the pool benchmark's
 # references, hyperfine the check of bench-tune's start-up figures (make bench);
 # libbenchmark-tools' compare.py (with SciPy, which it imports but does not
-# depend on) reads make bench's JSON (test-bench-json.sh).
+# depend on) reads make bench's JSON (test-bench-json.sh); gnuplot-nox draws
+# make plots' figures (test-plots.sh).
 [ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev \
 	sqlite3 git lua5.4 libpython3.11-testsuite libmimalloc2.0 libjemalloc2 hyperfine \
-	libbenchmark-tools python3-scipy python3-numpy"
+	libbenchmark-tools python3-scipy python3-numpy gnuplot-nox"
 
 # Installed for this machine's architecture (or for all): with arm64
 # packages added (dpkg --add-architecture), libcmocka-dev:arm64 alone
