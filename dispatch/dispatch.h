@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dispatch/size-class.h"
 #include "lib/mem/mem.h"
 #include "lib/plan.h"
 #include "lib/machine.h"
@@ -38,6 +39,10 @@ typedef struct vmopt__mem_table_s {
     /* A sampling table (the retuner's): its kernels count sizes, then call
      * this table's.  NULL in every other table. */
     const struct vmopt__mem_table_s *sampled_from;
+    /* A counting table (VMOPT_STATS): its kernels count each call in the
+     * calling thread's own counters, then call this table's.  NULL in
+     * every other table. */
+    const struct vmopt__mem_table_s *counted_from;
 } vmopt__mem_table;
 
 extern _Atomic(const vmopt__mem_table *) vmopt__mem_live;
@@ -68,6 +73,23 @@ void vmopt__mem_unlock(void);
  * dispatch/size-class.h) are read with vmopt__mem_histogram. */
 void vmopt__mem_sampling(int on);
 void vmopt__mem_histogram(uint64_t *calls, uint64_t *bytes, unsigned classes);
+
+/* Counting for the live statistics (runtime/stats.c): on, every table
+ * published from then on is wrapped in a counting copy whose kernels add
+ * each call and its bytes, by size class, to counters of the calling
+ * thread's own (no shared atomic on the copy path); the live table is
+ * wrapped at once.  Calls the entry copies inline (up to the table's
+ * inline_max) never reach a kernel and are not counted.  Off unwraps. */
+void vmopt__mem_counting(int on);
+/* The counts since counting began, summed over the threads: [0] copies
+ * (memcpy, memmove, mempcpy), [1] sets; calls and bytes per size class. */
+void vmopt__mem_counts(uint64_t calls[2][VMOPT__SIZE_CLASSES], uint64_t bytes[2][VMOPT__SIZE_CLASSES]);
+/* The table t serves calls from: t without its sampling or counting copy. */
+const vmopt__mem_table *vmopt__mem_table_origin(const vmopt__mem_table *t);
+/* The ranges of one primitive (set 0: memcpy, 1: memset), in order: range
+ * i serves sizes from lo[i] to the next one's lo, with the kernel name[i].
+ * How many (at most 4). */
+int vmopt__mem_table_ranges(const vmopt__mem_table *t, int set, uint64_t lo[4], char name[4][48]);
 
 /* One line per primitive: which kernel serves which sizes. */
 void vmopt__mem_table_print(FILE *f, const vmopt__mem_table *t);

@@ -234,7 +234,26 @@ static void publish_stores(const vmopt__mem_table *t)
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }
 
+static int counting; /* vmopt__mem_counting, publish_lock held */
+static void wrap_counting(vmopt__mem_table *w, const vmopt__mem_table *t);
+
+static const vmopt__mem_table *publish_exact(const vmopt__mem_table *t);
+
+/* Publishes t, wrapped in a counting copy while counting is on (a
+ * sampling or counting table as it is). */
 static const vmopt__mem_table *publish_locked(const vmopt__mem_table *t)
+{
+    if (!counting || t->sampled_from || t->counted_from)
+        return publish_exact(t);
+    const vmopt__mem_table *origin = publish_exact(t);
+    if (!origin)
+        return NULL;
+    vmopt__mem_table w;
+    wrap_counting(&w, origin);
+    return publish_exact(&w);
+}
+
+static const vmopt__mem_table *publish_exact(const vmopt__mem_table *t)
 {
     published *p = tables;
     while (p && memcmp(&p->t, t, sizeof *t) != 0)
@@ -255,6 +274,169 @@ const vmopt__mem_table *vmopt__mem_publish(const vmopt__mem_table *t)
     const vmopt__mem_table *live = publish_locked(t);
     pthread_mutex_unlock(&publish_lock);
     return live;
+}
+
+/* ---- counting for the live statistics -------------------------------------- */
+
+/* One thread's counts.  Only its thread writes them, with plain loads and
+ * stores (relaxed atomics, so that the reader's loads are no data race);
+ * a thread that exits frees its block for the next thread, which adds to
+ * what is there: the sums stay right.  Past MAX_COUNTERS threads at once,
+ * the rest share the last block, with atomic adds. */
+#define MAX_COUNTERS 128
+typedef struct {
+    _Atomic uint64_t calls[2][VMOPT__SIZE_CLASSES], bytes[2][VMOPT__SIZE_CLASSES];
+    _Atomic int taken;
+} counter_block;
+static counter_block blocks[MAX_COUNTERS + 1];
+static __thread counter_block *mine __attribute__((tls_model("initial-exec")));
+static pthread_key_t release_key;
+
+static void release_block(void *b)
+{
+    atomic_store_explicit(&((counter_block *)b)->taken, 0, memory_order_release);
+    mine = NULL;
+}
+
+static void create_key(void)
+{
+    pthread_key_create(&release_key, release_block);
+}
+
+/* This thread's block, taken on its first counted call. */
+static __attribute__((noinline)) counter_block *take_block(void)
+{
+    for (unsigned i = 0; i < MAX_COUNTERS; i++) {
+        int free_ = 0;
+        if (atomic_load_explicit(&blocks[i].taken, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong(&blocks[i].taken, &free_, 1)) {
+            mine = &blocks[i];
+            pthread_setspecific(release_key, mine);
+            return mine;
+        }
+    }
+    return mine = &blocks[MAX_COUNTERS];
+}
+
+static void count(int set, size_t n)
+{
+    counter_block *b = mine ? mine : take_block();
+    unsigned c = vmopt__size_class(n);
+    if (__builtin_expect(b == &blocks[MAX_COUNTERS], 0)) {
+        atomic_fetch_add_explicit(&b->calls[set][c], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->bytes[set][c], n, memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&b->calls[set][c], atomic_load_explicit(&b->calls[set][c], memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&b->bytes[set][c], atomic_load_explicit(&b->bytes[set][c], memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+const vmopt__mem_table *vmopt__mem_table_origin(const vmopt__mem_table *t)
+{
+    if (t->sampled_from)
+        t = t->sampled_from;
+    return t->counted_from ? t->counted_from : t;
+}
+
+/* The table a counting kernel forwards to: the live one's origin. */
+static const vmopt__mem_table *counted_origin(void)
+{
+    return vmopt__mem_table_origin(atomic_load_explicit(&vmopt__mem_live, memory_order_acquire));
+}
+
+static void *count_move(void *d, const void *s, size_t n)
+{
+    count(0, n);
+    return counted_origin()->move(d, s, n);
+}
+
+static void *count_move_rep(void *d, const void *s, size_t n)
+{
+    count(0, n);
+    const vmopt__mem_table *t = counted_origin();
+    return (t->move_rep ? t->move_rep : t->move)(d, s, n);
+}
+
+static void *count_move_nt(void *d, const void *s, size_t n)
+{
+    count(0, n);
+    const vmopt__mem_table *t = counted_origin();
+    return (t->move_nt ? t->move_nt : t->move)(d, s, n);
+}
+
+static void *count_set(void *d, int c, size_t n)
+{
+    count(1, n);
+    return counted_origin()->set(d, c, n);
+}
+
+static void *count_set_rep(void *d, int c, size_t n)
+{
+    count(1, n);
+    const vmopt__mem_table *t = counted_origin();
+    return (t->set_rep ? t->set_rep : t->set)(d, c, n);
+}
+
+static void *count_set_nt(void *d, int c, size_t n)
+{
+    count(1, n);
+    const vmopt__mem_table *t = counted_origin();
+    return (t->set_nt ? t->set_nt : t->set)(d, c, n);
+}
+
+static void *count_set_zva(void *d, int c, size_t n)
+{
+    count(1, n);
+    const vmopt__mem_table *t = counted_origin();
+    return (t->set_zva ? t->set_zva : t->set)(d, c, n);
+}
+
+/* t with every kernel counting first; its thresholds, and so which calls
+ * reach which kernel, are t's. */
+static void wrap_counting(vmopt__mem_table *w, const vmopt__mem_table *t)
+{
+    *w = *t;
+    w->counted_from = t;
+    w->move = count_move;
+    w->move_rep = t->move_rep ? count_move_rep : NULL;
+    w->move_nt = t->move_nt ? count_move_nt : NULL;
+    w->set = count_set;
+    w->set_rep = t->set_rep ? count_set_rep : NULL;
+    w->set_nt = t->set_nt ? count_set_nt : NULL;
+    w->set_zva = t->set_zva ? count_set_zva : NULL;
+}
+
+void vmopt__mem_counting(int on)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, create_key);
+    pthread_mutex_lock(&publish_lock);
+    counting = on;
+    const vmopt__mem_table *t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
+    const vmopt__mem_table *origin = vmopt__mem_table_origin(t);
+    /* A sampling table stays live until its window ends: its origin is
+     * what it samples (and the retuner publishes when the window ends). */
+    if (!t->sampled_from) {
+        if (on && !t->counted_from)
+            publish_locked(t);
+        else if (!on && t->counted_from)
+            publish_exact(origin);
+    }
+    pthread_mutex_unlock(&publish_lock);
+}
+
+void vmopt__mem_counts(uint64_t calls[2][VMOPT__SIZE_CLASSES], uint64_t bytes[2][VMOPT__SIZE_CLASSES])
+{
+    memset(calls, 0, sizeof(uint64_t[2][VMOPT__SIZE_CLASSES]));
+    memset(bytes, 0, sizeof(uint64_t[2][VMOPT__SIZE_CLASSES]));
+    for (unsigned i = 0; i <= MAX_COUNTERS; i++)
+        for (int set = 0; set < 2; set++)
+            for (unsigned c = 0; c < VMOPT__SIZE_CLASSES; c++) {
+                calls[set][c] += atomic_load_explicit(&blocks[i].calls[set][c], memory_order_relaxed);
+                bytes[set][c] += atomic_load_explicit(&blocks[i].bytes[set][c], memory_order_relaxed);
+            }
 }
 
 /* ---- sampling for the retuner ------------------------------------------- */
@@ -422,6 +604,17 @@ static const char *class_name(const vmopt__mem_table *t, int set, const char *wh
     else
         snprintf(buf, len, "%s non-temporal", t->nt_name);
     return buf;
+}
+
+int vmopt__mem_table_ranges(const vmopt__mem_table *t, int set, uint64_t lo[4], char name[4][48])
+{
+    size_class c[4];
+    int k = classes(t, set, c);
+    for (int i = 0; i < k; i++) {
+        lo[i] = c[i].lo;
+        class_name(t, set, c[i].what, name[i], sizeof name[i]);
+    }
+    return k;
 }
 
 void vmopt__mem_table_print(FILE *f, const vmopt__mem_table *t)

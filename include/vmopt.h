@@ -255,6 +255,36 @@ typedef struct vmopt_retune_event {
 } vmopt_retune_event;
 /** The last changes, oldest first (at most 16 are kept); how many. */
 VMOPT_EXTERN unsigned vmopt_retune_history(vmopt_retune_event *out, unsigned max);
+
+/* ---- live statistics: what `vmopt stat PID` shows -------------------------- */
+
+/** Publishes this process's live statistics: a page of its own, mode 0600,
+ *  in $XDG_RUNTIME_DIR/vmopt/ (else /tmp/vmopt-UID/, 0700), that a thread
+ *  rewrites four times a second and that goes at exit.  Copies and sets
+ *  are counted from then on, per thread.  VMOPT_STATS=1 calls it at
+ *  start-up.  0 (also when it runs already), or -errno with vmopt_errmsg. */
+VMOPT_EXTERN int vmopt_stats_start(void);
+/** Stops publishing, removes the page and stops counting. */
+VMOPT_EXTERN void vmopt_stats_stop(void);
+
+/** One reading of a process's page (opaque). */
+typedef struct vmopt_stats vmopt_stats;
+/** Reads the page of process pid: one of the caller's own (a page owned by
+ *  another uid, or open to others, is refused: -EPERM), -ENOENT when pid
+ *  publishes none, -ESRCH when its page is stale (the process is gone).
+ *  *out is freed with vmopt_stats_free. */
+VMOPT_EXTERN int vmopt_stats_read(vmopt_stats **out, int pid);
+VMOPT_EXTERN void vmopt_stats_free(vmopt_stats *s);
+/** The PIDs of the caller's processes that publish, ascending; stale pages
+ *  are removed on the way.  How many were written (at most max), or -errno. */
+VMOPT_EXTERN int vmopt_stats_list(int *pids, int max);
+enum { VMOPT_STATS_TEXT = 0, VMOPT_STATS_JSON = 1, VMOPT_STATS_OPENMETRICS = 2, VMOPT_STATS_LIST = 3 };
+/** Prints n readings: text (with rates where before[i] is an earlier
+ *  reading of the same process), JSON (docs/dump-format.md; an array
+ *  unless n is 1), the OpenMetrics text format, ended by # EOF, or a list
+ *  (a heading, then one line per process). */
+VMOPT_EXTERN int vmopt_stats_print(FILE *f, vmopt_stats *const *now, vmopt_stats *const *before, unsigned n,
+                                   unsigned format);
 /** Writes the last `last` lines (at most 64) of the machine's log of
  *  changes, which every retuning process appends to in the cache directory
  *  (what `vmopt dump` shows); how many.  path_out, if not NULL, gets the

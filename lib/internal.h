@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "vmopt.h"
@@ -53,5 +54,13 @@ void vmopt__self_exe(char *buf, size_t len);
  * system call) for windows measured in tens of ms on slow paths. */
 uint64_t vmopt__now_ns(void);
 uint64_t vmopt__coarse_ns(void);
+
+/* A background thread of the library's (the retuner, the statistics):
+ * *wake made a condition variable on CLOCK_MONOTONIC for its timed waits,
+ * then the thread started with every signal blocked (it inherits the
+ * mask, so a process's signals go to its own threads: one that blocks
+ * SIGTERM to read it from a signalfd must not have it delivered here).
+ * 0, or the error pthread_create returned. */
+int vmopt__thread_start(pthread_t *thread, void *(*fn)(void *), pthread_cond_t *wake);
 
 #endif

@@ -26,7 +26,9 @@
     XX(CONFIG, "VMOPT_CONFIG", any, 0, "SYSCONFDIR/vmopt/profiles.conf",                         \
        "the host's executable-to-profile map")                                                    \
     XX(RETUNE_RECORD, "VMOPT_RETUNE_RECORD", any, 0, "no record",                                \
-       "a file the retuner appends each sample to, one line each (to replay in tests)")
+       "a file the retuner appends each sample to, one line each (to replay in tests)")             \
+    XX(STATS, "VMOPT_STATS", flag, 0, "0",                                                       \
+       "1: publish live counters for vmopt stat PID (owner-only; docs/security.md)")
 
 typedef enum {
 #define VMOPT__OPT_ENUM_(id, var, check, dflt, dflt_text, meaning) VMOPT__O_##id,

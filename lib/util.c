@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -171,4 +172,19 @@ uint64_t vmopt__now_ns(void)
 uint64_t vmopt__coarse_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+int vmopt__thread_start(pthread_t *thread, void *(*fn)(void *), pthread_cond_t *wake)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(wake, &ca);
+    pthread_condattr_destroy(&ca);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(thread, NULL, fn, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "tuner/calibrate.h"
 #include "tuner/probe.h"
+#include "runtime/stats.h"
 #include "tuner/retune-decide.h"
 
 const vmopt__probe *const vmopt__probe_components[] = {
@@ -36,3 +37,6 @@ vmopt__calibrate_fn vmopt__calibrator = NULL;
 
 /* Nor has it pools or TLBs to count: the retuner sees its copies only. */
 vmopt__collect_fn vmopt__collector = NULL;
+
+/* The same for the live statistics. */
+const vmopt__stats_parts_fn vmopt__stats_collect_parts = NULL;

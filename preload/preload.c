@@ -53,6 +53,10 @@ __attribute__((constructor)) static void vmopt_preload_start(void)
         vmopt__log(VMOPT__LOG_WARN, "preload: %s; staying on the baseline", vmopt_errmsg());
     else
         vmopt__log(VMOPT__LOG_DEBUG, "preload: tuned in %.0f us", (double)(vmopt__now_ns() - t0) / 1e3);
+    /* VMOPT_STATS=1: counting from here; the page and its thread come
+     * when main runs (below). */
+    if (vmopt__option_long(VMOPT__O_STATS) == 1)
+        vmopt__mem_counting(1);
     errno = saved_errno;
 }
 

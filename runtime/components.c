@@ -6,6 +6,7 @@
 
 #include "lib/pool/pool.h"
 #include "lib/tlb/tlb.h"
+#include "runtime/stats.h"
 #include "tuner/calibrate.h"
 #include "tuner/sample-counters.h"
 #include "tuner/probe.h"
@@ -54,3 +55,12 @@ static void collect(vmopt__sample *c)
 }
 
 vmopt__collect_fn vmopt__collector = collect;
+
+/* The live statistics' TLBs and pools. */
+static void stats_parts(vmopt__stats_parts *out)
+{
+    out->n_tlbs = vmopt__tlb_published(out->tlb, out->tlb_hash, VMOPT__STATS_TLBS);
+    out->n_pools = vmopt__pool_each_stats(out->pool_name, out->pool_object_size, out->pool, VMOPT__STATS_POOLS);
+}
+
+const vmopt__stats_parts_fn vmopt__stats_collect_parts = stats_parts;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -349,20 +348,8 @@ VMOPT_EXTERN int vmopt_retune_start(void)
         pthread_mutex_unlock(&R.lock);
         return 0;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&R.wake, &ca);
-    pthread_condattr_destroy(&ca);
     R.stopping = 0;
-    /* Every signal blocked in the thread, which inherits the mask: a
-     * process that blocks SIGTERM to read it from a signalfd must not have
-     * it delivered here instead. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&R.thread, NULL, loop, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = vmopt__thread_start(&R.thread, loop, &R.wake);
     if (rc == 0)
         R.running = 1;
     pthread_mutex_unlock(&R.lock);
@@ -411,6 +398,14 @@ void vmopt__retune_reset(void)
     pthread_mutex_lock(&R.lock);
     R.inited = 0; /* the next step takes the new plan's settings and workload */
     pthread_mutex_unlock(&R.lock);
+}
+
+uint64_t vmopt__retune_changes(void)
+{
+    pthread_mutex_lock(&R.lock);
+    uint64_t n = R.n_history;
+    pthread_mutex_unlock(&R.lock);
+    return n;
 }
 
 int vmopt__retune_ever_started(void)

@@ -25,6 +25,7 @@
 #include "runtime/host-config.h"
 #include "tuner/retune-decide.h"
 #include "runtime/runtime.h"
+#include "runtime/stats.h"
 #include "tuner/saved.h"
 
 const char *const vmopt__level_names[] = {"estimate", "measure", "exhaustive", NULL};
@@ -220,10 +221,12 @@ static void after_install(const vmopt_options *o)
     }
     if (want && vmopt_retune_start() < 0)
         vmopt__log(VMOPT__LOG_WARN, "%s; not retuning", vmopt_errmsg());
+    vmopt__stats_start_if_asked();
 }
 
 void vmopt__rt_start_retuner(void)
 {
+    vmopt__stats_start_if_asked();
     if (__atomic_exchange_n(&retuner_wanted, 0, __ATOMIC_RELAXED) && vmopt_retune_start() < 0)
         vmopt__log(VMOPT__LOG_WARN, "%s; not retuning", vmopt_errmsg());
 }
@@ -242,6 +245,15 @@ void vmopt__rt_retune_settings(int *workload, uint64_t *period_ms, uint64_t *dwe
         *dwell_ms = vmopt__field_default(VMOPT__K_RETUNE_DWELL);
         *hysteresis = vmopt__field_default(VMOPT__K_RETUNE_HYSTERESIS);
     }
+    pthread_mutex_unlock(&rt.lock);
+}
+
+void vmopt__rt_plan_brief(char *profile, size_t profile_len, char *origin, size_t origin_len, int *workload)
+{
+    pthread_mutex_lock(&rt.lock);
+    vmopt__strlcpy(profile, rt.plan ? rt.plan->profile : "none (not tuned yet)", profile_len);
+    vmopt__strlcpy(origin, rt.plan ? rt.plan->origin : "", origin_len);
+    *workload = rt.plan ? rt.plan->workload : -1;
     pthread_mutex_unlock(&rt.lock);
 }
 

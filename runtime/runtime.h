@@ -23,6 +23,10 @@ struct vmopt_plan *vmopt__plan_or_tune(const char *who, int *rc);
 int vmopt__check_create(const void *out, const void *cfg, size_t cfg_size, size_t expected, const char *who,
                         const char *init);
 
+/* The plan in force's profile name, origin and workload (-1: no plan yet),
+ * copied under the lock, for the live statistics. */
+void vmopt__rt_plan_brief(char *profile, size_t profile_len, char *origin, size_t origin_len, int *workload);
+
 /* When the first plan was installed (CLOCK_MONOTONIC ns). */
 uint64_t vmopt__rt_start_ns(void);
 
@@ -31,6 +35,7 @@ uint64_t vmopt__rt_start_ns(void);
 void vmopt__retune_reset(void);
 int vmopt__retune_running(void);
 int vmopt__retune_ever_started(void); /* the thread ran, or vmopt_retune() was called */
+uint64_t vmopt__retune_changes(void);  /* the changes made since the process began */
 
 /* vmopt_options.flags bit of the preload's own: the retuner's thread is
  * not started by vmopt_autotune but by vmopt__rt_start_retuner, once main

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmopt.h"
@@ -23,6 +24,9 @@ static const char usage[] =
     "                       CPU beside glibc's choice there; --list: their names\n"
     "  options              the VMOPT_* environment variables: meaning, default, value in force\n"
     "                       (also: vmopt help env)\n"
+    "  stat [PID...]        what processes of yours that publish live statistics (VMOPT_STATS=1)\n"
+    "                       are doing: the plan, the kernels, copies and sets by size, TLBs,\n"
+    "                       pools, retuning; with no PID, the list of them\n"
     "  version              the library's version\n"
     "\n"
     "options (info, dump):\n"
@@ -35,6 +39,11 @@ static const char usage[] =
     "                       (all settings: docs/platforms.md)\n"
     "  --platform NAME      a described CPU from vmopt platforms --list\n"
     "\n"
+    "options (stat):\n"
+    "  --watch[=SECONDS]    refresh every SECONDS (default 1) like top, with rates, until the\n"
+    "                       processes exit\n"
+    "  --json               JSON (docs/dump-format.md); --openmetrics: the OpenMetrics text format\n"
+    "\n"
     "options (tune):\n"
     "  --profile NAME|FILE  the profile to tune (default: $VMOPT_PROFILE, the host map, else default)\n"
     "  --level LEVEL        estimate (the probe alone), measure (default, 50 ms at most)\n"
@@ -45,7 +54,8 @@ static const char usage[] =
 typedef struct {
     unsigned flags;
     const char *profile, *machine, *features, *platform;
-    int level, save;
+    int level, save, openmetrics;
+    double watch; /* seconds; 0: once */
 } cli;
 
 static int fail(const char *what)
@@ -200,6 +210,87 @@ static void progress(void *arg, double done, const char *what)
     fflush(stderr);
 }
 
+/* Reads every PID's page into now[]; how many were read.  A process that
+ * has gone is said once, on stderr. */
+static unsigned read_all(const int *pids, unsigned n, vmopt_stats **now, int *gone)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (gone[i])
+            continue;
+        if (vmopt_stats_read(&now[k], pids[i]) < 0) {
+            fprintf(stderr, "vmopt stat: %s\n", vmopt_errmsg());
+            gone[i] = 1;
+            continue;
+        }
+        k++;
+    }
+    return k;
+}
+
+static int cmd_stat(const cli *c, int argc, char **argv)
+{
+    enum { MAX = 256 };
+    int pids[MAX], gone[MAX] = {0};
+    unsigned n = 0;
+    for (int i = 0; i < argc; i++) {
+        char *end;
+        long pid = strtol(argv[i], &end, 10);
+        if (!*argv[i] || *end || pid <= 0 || pid > 0x7fffffff) {
+            fprintf(stderr, "vmopt stat: '%s': not a process ID\n", argv[i]);
+            return 2;
+        }
+        if (n == MAX) {
+            fprintf(stderr, "vmopt stat: more than %d PIDs\n", MAX);
+            return 2;
+        }
+        pids[n++] = (int)pid;
+    }
+    int listing = n == 0;
+    if (listing) {
+        int k = vmopt_stats_list(pids, MAX);
+        if (k < 0)
+            return fail("stat");
+        n = (unsigned)k;
+    }
+    unsigned format = c->openmetrics ? VMOPT_STATS_OPENMETRICS : (c->flags & VMOPT_DUMP_JSON) ? VMOPT_STATS_JSON
+                      : listing && !c->watch ? VMOPT_STATS_LIST : VMOPT_STATS_TEXT;
+    if (n == 0 && format != VMOPT_STATS_JSON && format != VMOPT_STATS_OPENMETRICS) {
+        printf("no process of yours publishes live statistics (run one with VMOPT_STATS=1)\n");
+        return 0;
+    }
+    static vmopt_stats *now[MAX], *before[MAX];
+    int tty = isatty(1), rc = 0;
+    for (int round = 0;; round++) {
+        unsigned k = read_all(pids, n, now, gone);
+        if (k == 0 && n > 0) {
+            rc = round ? 0 : 1; /* all gone: the end of a watch, the failure of a look */
+            break;
+        }
+        if (c->watch && tty)
+            fputs("\033[H\033[2J", stdout);
+        else if (c->watch && round)
+            puts("");
+        if (vmopt_stats_print(stdout, now, round ? before : NULL, k, format) < 0) {
+            rc = fail("stat");
+            break;
+        }
+        fflush(stdout);
+        for (unsigned i = 0; i < MAX; i++) {
+            vmopt_stats_free(before[i]);
+            before[i] = i < k ? now[i] : NULL;
+            now[i] = NULL;
+        }
+        if (!c->watch)
+            break;
+        struct timespec ts = {(time_t)c->watch, (long)((c->watch - (double)(time_t)c->watch) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+    for (unsigned i = 0; i < MAX; i++)
+        vmopt_stats_free(before[i]);
+    return rc;
+}
+
 static int cmd_tune(const cli *c)
 {
     int tty = isatty(2);
@@ -230,7 +321,8 @@ int main(int argc, char **argv)
         {"machine", required_argument, NULL, 'm'}, {"features", required_argument, NULL, 'f'},
         {"level", required_argument, NULL, 'l'}, {"save", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},        {"platform", required_argument, NULL, 'P'},
-        {"list", no_argument, NULL, 'L'},        {NULL, 0, NULL, 0},
+        {"list", no_argument, NULL, 'L'},        {"watch", optional_argument, NULL, 'w'},
+        {"openmetrics", no_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
     };
     cli c = {0};
     int list = 0;
@@ -283,6 +375,18 @@ int main(int argc, char **argv)
         case 'L':
             list = 1;
             break;
+        case 'w': {
+            char *end = NULL;
+            c.watch = optarg ? strtod(optarg, &end) : 1;
+            if (optarg && (end == optarg || *end || !(c.watch >= 0.1 && c.watch <= 3600))) {
+                fprintf(stderr, "vmopt: --watch=%s: expected seconds, 0.1 to 3600\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'O':
+            c.openmetrics = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -297,6 +401,10 @@ int main(int argc, char **argv)
     }
     if (c.platform && c.machine) {
         fputs("vmopt: --platform and --machine each name the machine: give one\n", stderr);
+        return 2;
+    }
+    if ((c.watch || c.openmetrics) && strcmp(cmd, "stat") != 0) {
+        fprintf(stderr, "vmopt %s: --watch and --openmetrics are stat's\n", cmd);
         return 2;
     }
     int rest = argc - optind;
@@ -317,6 +425,13 @@ int main(int argc, char **argv)
         return cmd_show(rest, args);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(rest, args);
+    if (strcmp(cmd, "stat") == 0) {
+        if (c.openmetrics && (c.flags & VMOPT_DUMP_JSON)) {
+            fputs("vmopt stat: --json and --openmetrics each name the format: give one\n", stderr);
+            return 2;
+        }
+        return cmd_stat(&c, rest, args);
+    }
     if (strcmp(cmd, "version") == 0 && rest == 0) {
         printf("vmopt %s\n", vmopt_version_string());
         return 0;

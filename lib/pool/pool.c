@@ -745,6 +745,22 @@ void vmopt__pool_sum(uint64_t *ops, uint64_t *refills, uint64_t *drains)
     pthread_mutex_unlock(&registry_lock);
 }
 
+unsigned vmopt__pool_each_stats(char (*name)[32], uint64_t *object_size, vmopt_pool_stats *out, unsigned max)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&registry_lock);
+    for (unsigned s = 0; s < SLOTS && n < max; s++)
+        if (live[s]) {
+            vmopt_pool_get_stats(live[s], &out[n]);
+            memcpy(name[n], live[s]->name, sizeof name[n]);
+            name[n][sizeof name[n] - 1] = 0;
+            object_size[n] = live[s]->object_size;
+            n++;
+        }
+    pthread_mutex_unlock(&registry_lock);
+    return n;
+}
+
 static int is_pow2(uint64_t v)
 {
     return v && !(v & (v - 1));

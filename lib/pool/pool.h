@@ -76,6 +76,10 @@ int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg);
  * frees, refills, drains. */
 void vmopt__pool_sum(uint64_t *ops, uint64_t *refills, uint64_t *drains);
 
+/* Each live pool's name, object size and counters (vmopt_pool_get_stats),
+ * for the live statistics.  How many were written (at most max). */
+unsigned vmopt__pool_each_stats(char (*name)[32], uint64_t *object_size, vmopt_pool_stats *out, unsigned max);
+
 /* Tests: make the next n OS allocations of any pool fail (0: none). */
 extern int vmopt__pool_fail_next;
 

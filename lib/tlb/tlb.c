@@ -677,6 +677,11 @@ static void publish(struct vmopt_tlb *t)
     __atomic_store_n(&t->pub_misses, t->stats.misses, __ATOMIC_RELAXED);
     __atomic_store_n(&t->pub_used, t->n_valid, __ATOMIC_RELAXED);
     __atomic_store_n(&t->pub_entries, t->n_entries, __ATOMIC_RELAXED);
+    const uint64_t more[9] = {t->fast.hits,          t->stats.misses,  t->stats.victim_hits,
+                              t->stats.faults,       t->stats.flushes, t->stats.page_flushes,
+                              t->stats.resizes,      t->stats.rehashes, t->hash};
+    for (int i = 0; i < 9; i++)
+        __atomic_store_n(&t->pub_more[i], more[i], __ATOMIC_RELAXED);
 }
 
 static void register_tlb(struct vmopt_tlb *t)
@@ -714,6 +719,34 @@ void vmopt__tlb_sum(uint64_t *lookups, uint64_t *misses, uint64_t *used, uint64_
         *entries += __atomic_load_n(&t->pub_entries, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&registry_lock);
+}
+
+unsigned vmopt__tlb_published(vmopt_tlb_stats *out, unsigned *hash, unsigned max)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&registry_lock);
+    for (struct vmopt_tlb *t = registry; t && n < max; t = t->reg_next, n++) {
+        uint64_t m[9];
+        for (int i = 0; i < 9; i++)
+            m[i] = __atomic_load_n(&t->pub_more[i], __ATOMIC_RELAXED);
+        vmopt_tlb_stats *o = &out[n];
+        memset(o, 0, sizeof *o);
+        o->hits = m[0];
+        o->misses = m[1];
+        o->victim_hits = m[2];
+        o->faults = m[3];
+        o->fills = m[1] - m[2] - m[3];
+        o->flushes = m[4];
+        o->page_flushes = m[5];
+        o->resizes = m[6];
+        o->rehashes = m[7];
+        hash[n] = (unsigned)m[8];
+        o->used = __atomic_load_n(&t->pub_used, __ATOMIC_RELAXED);
+        o->entries = __atomic_load_n(&t->pub_entries, __ATOMIC_RELAXED);
+        o->use_rate = o->entries ? (double)o->used / (double)o->entries : 0;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return n;
 }
 
 /* The miss path's rare ends, out of line so that its common one keeps

@@ -70,12 +70,20 @@ struct vmopt_tlb {
      * every 64th miss and each safe point with relaxed stores, so it lags by the hits
      * since.  On the registry's list, under its lock. */
     uint64_t pub_lookups, pub_misses, pub_used, pub_entries;
+    /* The same for the live statistics: hits, misses, victim hits,
+     * faults, flushes, page flushes, resizes, rehashes, the hash. */
+    uint64_t pub_more[9];
     struct vmopt_tlb *reg_prev, *reg_next;
 };
 
 /* The sums over every live TLB of what they last published, for the
  * retuner. */
 void vmopt__tlb_sum(uint64_t *lookups, uint64_t *misses, uint64_t *used, uint64_t *entries);
+
+/* What each live TLB last published, for the live statistics: out[i]'s
+ * counts and sizes (use_rate computed), hash[i] its VMOPT_TLB_HASH_*.
+ * How many were written (at most max). */
+unsigned vmopt__tlb_published(vmopt_tlb_stats *out, unsigned *hash, unsigned max);
 
 /* Debug invariant checker: 1 if consistent, else 0 with *why. */
 int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why);
