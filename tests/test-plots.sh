@@ -38,8 +38,10 @@ write("bench-mem", rows)
 write("bench-replay", [median("replay/%s vmopt" % s, 100.0, ratio_to_reference=r)
                        for s, r in (("cpython-json", 0.9), ("lua-strings", 1.02), ("qemu-xz", 0.95))]
       + [median("replay/cpython-json glibc", 110.0)])
-write("bench-pool", [median("pool/%s %s" % (p, a), ns) for p in ("64 B pairs, 1 thread", "producer/consumer")
-                     for a, ns in (("vmopt", 3.0), ("glibc", 9.0), ("mimalloc", 5.0), ("jemalloc", 6.0))])
+write("bench-pool", [median("pool/%s %s" % (p, a), ns)
+                     for p in ("pair 16 B 1 thread", "pair 16 B 2 threads", "batch 64 B 1 thread", "producer/consumer 64 B")
+                     for a, ns in (("pool inline", 2.0), ("pool called", 3.0), ("glibc", 9.0), ("mimalloc", 5.0),
+                                   ("jemalloc", 6.0), ("empty calls", 1.0))])
 write("bench-tlb", [dict(name="tlb-misses/%s/%s %d" % (t, h, e), run_name="tlb-misses/%s/%s %d" % (t, h, e),
                          run_type="iteration", real_time=0, miss_rate=0.5 / (1 + e / 256) * (1 + j))
                     for t in ("qemu-xz", "lua") for j, h in enumerate(("qemu", "fold", "mul"))

@@ -14,10 +14,11 @@ pkgs="build-essential autoconf automake libtool pkg-config libcpu-features-dev l
 # references, hyperfine the check of bench-tune's start-up figures (make bench);
 # libbenchmark-tools' compare.py (with SciPy, which it imports but does not
 # depend on) reads make bench's JSON (test-bench-json.sh); gnuplot-nox draws
-# make plots' figures (test-plots.sh).
+# make plots' figures (test-plots.sh); python3-prometheus-client parses vmopt stat
+# --openmetrics (test-stats.sh).
 [ "${1:-}" = --test ] && pkgs="$pkgs libcmocka-dev jq python3 clang libclang-rt-14-dev \
 	sqlite3 git lua5.4 libpython3.11-testsuite libmimalloc2.0 libjemalloc2 hyperfine \
-	libbenchmark-tools python3-scipy python3-numpy gnuplot-nox"
+	libbenchmark-tools python3-scipy python3-numpy gnuplot-nox python3-prometheus-client"
 
 # Installed for this machine's architecture (or for all): with arm64
 # packages added (dpkg --add-architecture), libcmocka-dev:arm64 alone
