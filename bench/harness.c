@@ -63,6 +63,21 @@ bench_result bench_measure(const char *group, const char *name, bench_fn fn, voi
     return r;
 }
 
+/* Samples that results point into live as long as the program: kept
+ * reachable from here, so that LeakSanitizer sees them as in use. */
+static void keep(void *p)
+{
+    static struct kept {
+        struct kept *next;
+        void *p;
+    } *list;
+    struct kept *k = malloc(sizeof *k);
+    if (!k)
+        abort();
+    *k = (struct kept){list, p};
+    list = k;
+}
+
 void bench_measure_many(const char *group, const char *const *names, bench_fn const *fns,
                         void *const *args, unsigned n, unsigned samples, double sample_ms,
                         bench_result *out)
@@ -85,7 +100,8 @@ void bench_measure_many(const char *group, const char *const *names, bench_fn co
                                 .p90_ns = v[samples - 1 - samples / 10], .calls_per_sample = calls[i],
                                 .sample_ns = v};
     }
-    free(calls); /* per_call stays: the results point into it */
+    free(calls);
+    keep(per_call); /* the results point into it */
 }
 
 static void unit(double ns, char *buf, size_t len)
@@ -103,6 +119,7 @@ double *bench_samples(const double *v, unsigned n)
     double *c = malloc((n ? n : 1) * sizeof *c);
     if (!c)
         abort();
+    keep(c);
     memcpy(c, v, n * sizeof *c);
     return c;
 }

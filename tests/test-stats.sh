@@ -117,10 +117,14 @@ wait $pid
     || no "a gone PID: $(cat "$work/gone")"
 
 # Killed: the page stays, stale; vmopt stat says so, and its list removes it.
-VMOPT_STATS=1 "$prog" < "$work/in" > "$work/out" 2> "$work/err" &
+# (This run's pool is a debug one, with no thread magazines: listed too.)
+VMOPT_STATS=1 VMOPT_POOL_DEBUG=1 "$prog" < "$work/in" > "$work/out" 2> "$work/err" &
 pid=$!
 exec 3> "$work/in"
 wait_for ready
+wait_count '(.tlbs | length) == 1'
+[ "$(q '.pools | map(select(.name == "frames"))[0] | [.allocs, .frees] | join(" ")')" = "100 100" ] \
+    && ok "a debug pool (no magazines) is listed too" || no "debug pool: $(q .pools)"
 kill -9 $pid
 wait $pid 2> /dev/null
 exec 3>&-

@@ -64,6 +64,7 @@ int vmopt__pool_fail_next;
  * caches belong to (and skips those destroyed since). */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static vmopt_pool *live[SLOTS];
+static vmopt_pool *all_pools; /* every live pool, with a slot or without (debug, ASan) */
 static uint64_t next_id = 1;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -749,14 +750,12 @@ unsigned vmopt__pool_each_stats(char (*name)[32], uint64_t *object_size, vmopt_p
 {
     unsigned n = 0;
     pthread_mutex_lock(&registry_lock);
-    for (unsigned s = 0; s < SLOTS && n < max; s++)
-        if (live[s]) {
-            vmopt_pool_get_stats(live[s], &out[n]);
-            memcpy(name[n], live[s]->name, sizeof name[n]);
-            name[n][sizeof name[n] - 1] = 0;
-            object_size[n] = live[s]->object_size;
-            n++;
-        }
+    for (vmopt_pool *p = all_pools; p && n < max; p = p->all_next, n++) {
+        vmopt_pool_get_stats(p, &out[n]);
+        memcpy(name[n], p->name, sizeof name[n]);
+        name[n][sizeof name[n] - 1] = 0;
+        object_size[n] = p->object_size;
+    }
     pthread_mutex_unlock(&registry_lock);
     return n;
 }
@@ -810,6 +809,11 @@ int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
                 break;
             }
     p->id = next_id++ << SLOT_BITS | p->slot;
+    p->all_prev = NULL;
+    p->all_next = all_pools;
+    if (all_pools)
+        all_pools->all_prev = p;
+    all_pools = p;
     pthread_mutex_unlock(&registry_lock);
     *out = p;
     return 0;
@@ -824,6 +828,12 @@ VMOPT_EXTERN void vmopt_pool_destroy(vmopt_pool *p)
     pthread_mutex_lock(&registry_lock);
     if (p->slot < SLOTS)
         live[p->slot] = NULL;
+    if (p->all_prev)
+        p->all_prev->all_next = p->all_next;
+    else
+        all_pools = p->all_next;
+    if (p->all_next)
+        p->all_next->all_prev = p->all_prev;
     pthread_mutex_unlock(&registry_lock);
     for (vmopt__pool_tcache *t = p->caches; t; t = t->next_in_pool) {
         free(t->loaded);

@@ -66,6 +66,7 @@ struct vmopt_pool {
     vmopt__pool_tcache shared; /* cap 0: for a pool with no thread slot left */
     uint64_t gone[6];     /* exited threads' allocs, frees, hits, refills, drains, slow allocs */
     uint64_t locked_allocs, locked_frees;
+    struct vmopt_pool *all_prev, *all_next; /* every live pool, slot or not (the registry's lock) */
 };
 
 /* Creates a pool from a configuration with no AUTO left; -EINVAL names
