@@ -131,12 +131,16 @@ static int stats_dir(char *buf, size_t len, int create)
                          : rc;
 }
 
-/* starttime, /proc/PID/stat's 22nd field: after the name in parentheses
- * (which may hold anything), the 20th.  0 when the process is gone. */
+/* starttime, the 22nd field of the stat file of the process's main
+ * thread: after the name in parentheses (which may hold anything), the
+ * 20th.  0 when the process is gone.  /proc/PID/task/PID/stat holds the
+ * same as /proc/PID/stat, and qemu-user, which answers a guest's reads of
+ * its own /proc/PID/stat with figures of its own (its start time among
+ * them), passes this one through to the kernel. */
 static uint64_t start_ticks(long pid)
 {
     char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, pid);
     if (vmopt__sysfs_read(path, buf, sizeof buf) < 0)
         return 0;
     char *p = strrchr(buf, ')');
