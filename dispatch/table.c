@@ -318,21 +318,6 @@ static __attribute__((noinline)) counter_block *take_block(void)
     return mine = &blocks[MAX_COUNTERS];
 }
 
-static void count(int set, size_t n)
-{
-    counter_block *b = mine ? mine : take_block();
-    unsigned c = vmopt__size_class(n);
-    if (__builtin_expect(b == &blocks[MAX_COUNTERS], 0)) {
-        atomic_fetch_add_explicit(&b->calls[set][c], 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->bytes[set][c], n, memory_order_relaxed);
-        return;
-    }
-    atomic_store_explicit(&b->calls[set][c], atomic_load_explicit(&b->calls[set][c], memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&b->bytes[set][c], atomic_load_explicit(&b->bytes[set][c], memory_order_relaxed) + n,
-                          memory_order_relaxed);
-}
-
 const vmopt__mem_table *vmopt__mem_table_origin(const vmopt__mem_table *t)
 {
     if (t->sampled_from)
@@ -346,50 +331,72 @@ static const vmopt__mem_table *counted_origin(void)
     return vmopt__mem_table_origin(atomic_load_explicit(&vmopt__mem_live, memory_order_acquire));
 }
 
+/* Counts a call that t serves; one t's entry copies inline is not counted
+ * even when a sampling table (whose inline_max is lower) passed it on, so
+ * that what is counted never depends on the retuner's windows. */
+static void count(const vmopt__mem_table *t, int set, size_t n)
+{
+    if (n <= t->inline_max)
+        return;
+    counter_block *b = mine ? mine : take_block();
+    unsigned c = vmopt__size_class(n);
+    if (__builtin_expect(b == &blocks[MAX_COUNTERS], 0)) {
+        atomic_fetch_add_explicit(&b->calls[set][c], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->bytes[set][c], n, memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&b->calls[set][c], atomic_load_explicit(&b->calls[set][c], memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&b->bytes[set][c], atomic_load_explicit(&b->bytes[set][c], memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
 static void *count_move(void *d, const void *s, size_t n)
 {
-    count(0, n);
-    return counted_origin()->move(d, s, n);
+    const vmopt__mem_table *t = counted_origin();
+    count(t, 0, n);
+    return t->move(d, s, n);
 }
 
 static void *count_move_rep(void *d, const void *s, size_t n)
 {
-    count(0, n);
     const vmopt__mem_table *t = counted_origin();
+    count(t, 0, n);
     return (t->move_rep ? t->move_rep : t->move)(d, s, n);
 }
 
 static void *count_move_nt(void *d, const void *s, size_t n)
 {
-    count(0, n);
     const vmopt__mem_table *t = counted_origin();
+    count(t, 0, n);
     return (t->move_nt ? t->move_nt : t->move)(d, s, n);
 }
 
 static void *count_set(void *d, int c, size_t n)
 {
-    count(1, n);
-    return counted_origin()->set(d, c, n);
+    const vmopt__mem_table *t = counted_origin();
+    count(t, 1, n);
+    return t->set(d, c, n);
 }
 
 static void *count_set_rep(void *d, int c, size_t n)
 {
-    count(1, n);
     const vmopt__mem_table *t = counted_origin();
+    count(t, 1, n);
     return (t->set_rep ? t->set_rep : t->set)(d, c, n);
 }
 
 static void *count_set_nt(void *d, int c, size_t n)
 {
-    count(1, n);
     const vmopt__mem_table *t = counted_origin();
+    count(t, 1, n);
     return (t->set_nt ? t->set_nt : t->set)(d, c, n);
 }
 
 static void *count_set_zva(void *d, int c, size_t n)
 {
-    count(1, n);
     const vmopt__mem_table *t = counted_origin();
+    count(t, 1, n);
     return (t->set_zva ? t->set_zva : t->set)(d, c, n);
 }
 

@@ -62,5 +62,8 @@ uint64_t vmopt__coarse_ns(void);
  * SIGTERM to read it from a signalfd must not have it delivered here).
  * 0, or the error pthread_create returned. */
 int vmopt__thread_start(pthread_t *thread, void *(*fn)(void *), pthread_cond_t *wake);
+/* Its end: *stopping set and wake signalled, then the thread joined with
+ * lock let go meanwhile.  lock is held on entry and on return. */
+void vmopt__thread_stop(pthread_mutex_t *lock, pthread_cond_t *wake, pthread_t thread, int *stopping);
 
 #endif

@@ -188,3 +188,12 @@ int vmopt__thread_start(pthread_t *thread, void *(*fn)(void *), pthread_cond_t *
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
+
+void vmopt__thread_stop(pthread_mutex_t *lock, pthread_cond_t *wake, pthread_t thread, int *stopping)
+{
+    *stopping = 1;
+    pthread_cond_signal(wake);
+    pthread_mutex_unlock(lock);
+    pthread_join(thread, NULL);
+    pthread_mutex_lock(lock);
+}

@@ -363,12 +363,7 @@ VMOPT_EXTERN void vmopt_retune_stop(void)
         pthread_mutex_unlock(&R.lock);
         return;
     }
-    R.stopping = 1;
-    pthread_cond_signal(&R.wake);
-    pthread_t t = R.thread;
-    pthread_mutex_unlock(&R.lock);
-    pthread_join(t, NULL);
-    pthread_mutex_lock(&R.lock);
+    vmopt__thread_stop(&R.lock, &R.wake, R.thread, &R.stopping);
     R.running = R.stopping = 0;
     pthread_mutex_unlock(&R.lock);
 }

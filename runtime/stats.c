@@ -198,7 +198,7 @@ static void collect(void)
     if (changes != W.events_seen) { /* the history only when it changed: it is 2 KiB to copy */
         vmopt_retune_event e[EVENTS];
         s->n_events = vmopt_retune_history(e, EVENTS);
-        vmopt__mem_baseline.move(s->event, e, sizeof e);
+        vmopt__mem_baseline.move(s->event, e, s->n_events * sizeof e[0]);
         W.events_seen = changes;
     }
     s->retune_changes = changes;
@@ -347,12 +347,7 @@ VMOPT_EXTERN void vmopt_stats_stop(void)
         pthread_mutex_unlock(&W.lock);
         return;
     }
-    W.stopping = 1;
-    pthread_cond_signal(&W.wake);
-    pthread_t t = W.thread;
-    pthread_mutex_unlock(&W.lock);
-    pthread_join(t, NULL);
-    pthread_mutex_lock(&W.lock);
+    vmopt__thread_stop(&W.lock, &W.wake, W.thread, &W.stopping);
     remove_page();
     munmap(W.map, sizeof(page));
     W.map = NULL;
