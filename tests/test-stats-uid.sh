@@ -44,8 +44,16 @@ chmod 644 "$dir/$fake.stats"
 rm -f "$dir/$fake.stats"
 
 # nobody, pointed at root's directory: refused there, and the page itself
-# cannot be opened.
-setpriv --reuid=65534 --regid=65534 --clear-groups "$vmopt" stat $pid > "$work/o" 2>&1
+# cannot be opened.  The tool and its library copied where nobody can run
+# them: the build tree may be root's alone (a clone in mktemp -d's 0700).
+mkdir -m 755 "$work/bin"
+if [ -x "$top_builddir/tools/.libs/vmopt" ]; then
+    cp "$top_builddir/tools/.libs/vmopt" "$work/bin/" && cp -P "$top_builddir"/.libs/libvmopt.so* "$work/bin/"
+else
+    cp "$vmopt" "$work/bin/"
+fi
+chmod -R a+rX "$work/bin"
+LD_LIBRARY_PATH=$work/bin setpriv --reuid=65534 --regid=65534 --clear-groups "$work/bin/vmopt" stat $pid > "$work/o" 2>&1
 rc=$?
 [ $rc = 1 ] && grep -q "owned by uid 0, not by you (uid 65534)" "$work/o" && ok "as nobody: root's directory refused" \
     || no "as nobody: exit $rc: $(cat "$work/o")"
