@@ -19,7 +19,7 @@ typedef struct {
     int simd;           /* VMOPT__SIMD_* of the registers it uses */
     unsigned vec_bytes;   /* its registers' width */
     unsigned front_bytes; /* it copies up to this many before reading the table */
-    unsigned mask_below;  /* the asm front's memcpy copies below this with one masked vector */
+    size_t front_word;    /* x86: the word the asm front compares the size with (front-x86.S) */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */
     vmopt__set_fn set;
@@ -44,9 +44,10 @@ size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */
 extern _Atomic unsigned char vmopt__mem_entry_live;
-/* The live entry's mask_below, which the x86 front compares with the size
- * first: one test for "AVX-512 entry and below 32 B". */
-extern _Atomic size_t vmopt__mem_front_mask;
+/* The live entry's front_word, which the x86 front's memcpy compares with
+ * the size first: one compare whose flags say which entry is live and, for
+ * avx2 and AVX-512, whether the size is below 32 B (dispatch/front-x86.S). */
+extern _Atomic size_t vmopt__mem_front_word;
 
 #ifdef __x86_64__
 void *vmopt__entry_avx512_move(void *dst, const void *src, size_t n);

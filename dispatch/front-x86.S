@@ -1,15 +1,24 @@
 /* The exported memcpy, memmove, mempcpy, memset and their __*_chk forms on
- * x86-64.  memcpy first compares the size with one word,
- * vmopt__mem_front_mask: 32 while the AVX-512 entry is live, 0 otherwise.
- * Below it, one 256-bit masked load and store: no branch ladder, so a size
- * that changes from call to call costs no misprediction.  Past it, the
- * same word read once (a retune cannot split the two tests) says whether
- * the AVX-512 paths may run: to 512 B two to sixteen overlapping vectors in
- * EVEX registers 16-31, which need no vzeroupper, 32 or 64 bytes wide as
- * measured per class (below).  memset tests the entry byte
- * (vmopt__mem_entry_live) first, so that its 32-64 B stores take no
- * branch.  Past 512 B, or off AVX-512, a tail jump to the C bodies
- * (dispatch/entry-x86.h, dispatch/body.h), which read the table.
+ * x86-64.  memcpy first computes n - w for one word, vmopt__mem_front_word
+ * (dispatch/table.c sets it with the table), and branches on the flags of
+ * that one subtraction:
+ *   AVX-512 entry, w = 32: the borrow says n < 32, and one 256-bit masked
+ *     load and store follow with no taken branch (no branch ladder, so a
+ *     size that changes from call to call costs no misprediction); from
+ *     32 B, to 512 B, two to sixteen overlapping vectors in EVEX registers
+ *     16-31, which need no vzeroupper, 32 or 64 bytes wide as measured per
+ *     class (below);
+ *   avx2 entry, w = 2^63 + 32: the borrow is always set and the signed
+ *     overflow (SF with it) says n >= 32: a ladder below 32 B, two to eight
+ *     32-byte vectors up to the table's inline_max;
+ *   baseline, w = 0: neither; the C body (dispatch/body.h).
+ * The word is read once, so a retune cannot split the tests.  memset
+ * compares the entry byte (vmopt__mem_entry_live) with avx2's once: above
+ * (AVX-512) falls through, so that its 32-64 B stores take no branch, equal
+ * takes one branch to the avx2 sizes, below goes to the C body.  Past their
+ * own sizes both go to the table: the avx2 paths jump straight to its
+ * vector loop below the smallest special threshold, otherwise to the C
+ * bodies (dispatch/entry-x86.h), which choose.
  *
  * Why asm: the first instruction after the test must be safe on a CPU
  * without AVX-512, which C cannot promise once the compiler schedules
@@ -26,7 +35,9 @@
  * page takes the C path: fault suppression costs a microcode assist
  * (90-150 ns there, against a PROT_NONE page, for a load or a store). */
 #include "config.h"
+#include "dispatch/table-offsets.h"
 
+#define ENTRY_AVX2 2   /* VMOPT__SIMD_AVX2 (lib/plan.h) */
 #define ENTRY_AVX512 3 /* VMOPT__SIMD_AVX512 (lib/plan.h) */
 
 #ifdef VMOPT_FRONT_PRELOAD
@@ -51,6 +62,15 @@
     .globl name;                                                                                   \
     .type name, @function;                                                                         \
     name:
+
+/* Two overlapping moves of w bytes through registers a and b, both loads
+ * first: bytes [0, w) and [n - w, n), for any n from w to 2w. */
+.macro MOVE2 insn, w, a, b
+    \insn (%rsi), \a
+    \insn -\w(%rsi, %rdx), \b
+    \insn \a, (%rdi)
+    \insn \b, -\w(%rdi, %rdx)
+.endm
 
     .text
 
@@ -84,7 +104,7 @@ FUNC(F_MEMPCPY)
 ALIAS(__mempcpy)
 #endif
     leaq (%rdi, %rdx), %rax
-    movq vmopt__mem_front_mask(%rip), %r9
+    movq vmopt__mem_front_word(%rip), %r9
     cmpq %r9, %rdx
     jb .Lmove_mask
     testq %r9, %r9
@@ -104,10 +124,13 @@ ALIAS(__mempcpy)
 FUNC(F_MEMCPY)
 ALIAS(F_MEMMOVE)
     movq %rdi, %rax
-    movq vmopt__mem_front_mask(%rip), %r9
+    movq vmopt__mem_front_word(%rip), %r9
     cmpq %r9, %rdx
     jae 1f
-.Lmove_mask: /* n < 32 on AVX-512; from mempcpy too.  %rax holds the return value */
+.Lmove_mask: /* the flags of n - word, CF set; from mempcpy too.  %rax holds the return value */
+    jns .Lmove_avx2_lt32 /* avx2: SF clear below 32 B */
+    jo .Lmove_avx2_ge32  /* avx2: OF set from 32 B */
+    /* AVX-512, n < 32. */
     /* Either 32-byte vector across a page end (one bit of the xor)? */
     leaq 31(%rdi), %rcx
     leaq 31(%rsi), %r8
@@ -133,17 +156,11 @@ ALIAS(F_MEMMOVE)
      * family 25 model 17). */
     cmpq $64, %rdx
     ja 3f
-2:  vmovdqu64 (%rsi), %ymm16
-    vmovdqu64 -32(%rsi, %rdx), %ymm17
-    vmovdqu64 %ymm16, (%rdi)
-    vmovdqu64 %ymm17, -32(%rdi, %rdx)
+2:  MOVE2 vmovdqu64, 32, %ymm16, %ymm17
     ret
 3:  cmpq $128, %rdx
     ja 4f
-    vmovdqu64 (%rsi), %zmm16
-    vmovdqu64 -64(%rsi, %rdx), %zmm17
-    vmovdqu64 %zmm16, (%rdi)
-    vmovdqu64 %zmm17, -64(%rdi, %rdx)
+    MOVE2 vmovdqu64, 64, %zmm16, %zmm17
     ret
     /* 129-256 B: four 64-byte vectors, 257-512 B sixteen 32-byte ones
      * (every load before any store); past that, the C body and its table.
@@ -202,13 +219,95 @@ ALIAS(F_MEMMOVE)
     call vmopt__entry_avx512_move
     popq %rax
     ret
+
+    /* The avx2 entry.  Below 32 B a ladder that splits at 8 B: 0-3 B, the
+     * commonest class (two thirds of cpython's calls, all of lua's), take
+     * no branch past the dispatch, 4-15 B one, 16-31 B two; glibc's ladder
+     * takes one in each (and its dispatch none). */
+.Lmove_avx2_lt32:
+    cmpl $8, %edx
+    jae 1f
+    cmpl $4, %edx
+    jae 4f
+    cmpl $1, %edx
+    jbe 2f
+    movzwl (%rsi), %ecx
+    movzwl -2(%rsi, %rdx), %r8d
+    movw %cx, (%rdi)
+    movw %r8w, -2(%rdi, %rdx)
+    ret
+2:  jb 3f
+    movzbl (%rsi), %ecx
+    movb %cl, (%rdi)
+3:  ret
+4:  MOVE2 movl, 4, %ecx, %r8d
+    ret
+1:  cmpl $16, %edx
+    jae 2f
+    MOVE2 movq, 8, %rcx, %r8
+    ret
+2:  MOVE2 vmovdqu, 16, %xmm0, %xmm1
+    ret
+.Lmove_avx2_ge32:
+    cmpq $64, %rdx
+    ja 1f
+    MOVE2 vmovdqu, 32, %ymm0, %ymm1
+    vzeroupper
+    ret
+    /* 65 B to the table's inline_max (at most 256): four or eight
+     * overlapping vectors, every load before any store. */
+1:  movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
+    ja 3f
+    vmovdqu (%rsi), %ymm0
+    vmovdqu 32(%rsi), %ymm1
+    cmpq $128, %rdx
+    ja 2f
+    vmovdqu -64(%rsi, %rdx), %ymm2
+    vmovdqu -32(%rsi, %rdx), %ymm3
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm1, 32(%rdi)
+    vmovdqu %ymm2, -64(%rdi, %rdx)
+    vmovdqu %ymm3, -32(%rdi, %rdx)
+    vzeroupper
+    ret
+2:  vmovdqu 64(%rsi), %ymm2
+    vmovdqu 96(%rsi), %ymm3
+    vmovdqu -128(%rsi, %rdx), %ymm4
+    vmovdqu -96(%rsi, %rdx), %ymm5
+    vmovdqu -64(%rsi, %rdx), %ymm6
+    vmovdqu -32(%rsi, %rdx), %ymm7
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm1, 32(%rdi)
+    vmovdqu %ymm2, 64(%rdi)
+    vmovdqu %ymm3, 96(%rdi)
+    vmovdqu %ymm4, -128(%rdi, %rdx)
+    vmovdqu %ymm5, -96(%rdi, %rdx)
+    vmovdqu %ymm6, -64(%rdi, %rdx)
+    vmovdqu %ymm7, -32(%rdi, %rdx)
+    vzeroupper
+    ret
+    /* Past inline_max.  memcpy (%rax is dst): below the smallest special
+     * threshold a tail jump to the table's vector loop, else the C body's
+     * choice.  mempcpy calls the C body and adds n. */
+3:  cmpq %rdi, %rax
+    jne 4f
+    cmpq VMOPT__T_MOVE_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx2_move_large
+    jmp *VMOPT__T_MOVE(%rcx)
+4:  pushq %rdx
+    call vmopt__entry_avx2_move_large
+    popq %rdx
+    addq %rdx, %rax
+    ret
     .size F_MEMCPY, . - F_MEMCPY
     .size F_MEMMOVE, . - F_MEMMOVE
 
 FUNC(F_MEMSET)
     movq %rdi, %rax
-    cmpb $ENTRY_AVX512, vmopt__mem_entry_live(%rip)
-    jne vmopt__front_set_c
+    /* One compare, three ways: above avx2 (AVX-512) falls through. */
+    cmpb $ENTRY_AVX2, vmopt__mem_entry_live(%rip)
+    jbe .Lset_narrow
     cmpq $64, %rdx
     ja 3f
     /* Up to 64 B a 256-bit broadcast: half the work of a 512-bit one on
@@ -253,6 +352,71 @@ FUNC(F_MEMSET)
     vmovdqu64 %zmm16, -192(%rdi, %rdx)
     vmovdqu64 %zmm16, -128(%rdi, %rdx)
     vmovdqu64 %zmm16, -64(%rdi, %rdx)
+    ret
+
+    /* Off AVX-512: the avx2 entry to 64 B, as memcpy's; 32-64 B first
+     * (qemu-user's memsets).  Below 32 B the byte is spread by a
+     * multiply, not a vector broadcast, and stored from a register. */
+.Lset_narrow: /* the flags of entry - avx2 */
+    jne vmopt__front_set_c
+    cmpq $32, %rdx
+    jb 1f
+    vmovd %esi, %xmm0
+    vpbroadcastb %xmm0, %ymm0
+    cmpq $64, %rdx
+    ja 7f
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm0, -32(%rdi, %rdx)
+    vzeroupper
+    ret
+    /* 65 B to inline_max: four or eight overlapping stores. */
+7:  movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
+    ja 8f
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm0, 32(%rdi)
+    vmovdqu %ymm0, -64(%rdi, %rdx)
+    vmovdqu %ymm0, -32(%rdi, %rdx)
+    cmpq $128, %rdx
+    jbe 9f
+    vmovdqu %ymm0, 64(%rdi)
+    vmovdqu %ymm0, 96(%rdi)
+    vmovdqu %ymm0, -128(%rdi, %rdx)
+    vmovdqu %ymm0, -96(%rdi, %rdx)
+9:  vzeroupper
+    ret
+    /* Past inline_max: the table's vector loop, or the C body's choice. */
+8:  vzeroupper
+    cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx2_set_large
+    jmp *VMOPT__T_SET(%rcx)
+1:  movzbl %sil, %ecx
+    movabsq $0x0101010101010101, %r8
+    imulq %r8, %rcx
+    cmpl $8, %edx
+    jae 2f
+    cmpl $4, %edx
+    jae 4f
+    cmpl $1, %edx
+    jbe 3f
+    movw %cx, (%rdi)
+    movw %cx, -2(%rdi, %rdx)
+    ret
+3:  jb 5f
+    movb %cl, (%rdi)
+5:  ret
+4:  movl %ecx, (%rdi)
+    movl %ecx, -4(%rdi, %rdx)
+    ret
+2:  cmpl $16, %edx
+    jae 6f
+    movq %rcx, (%rdi)
+    movq %rcx, -8(%rdi, %rdx)
+    ret
+6:  vmovq %rcx, %xmm0
+    vpunpcklqdq %xmm0, %xmm0, %xmm0
+    vmovdqu %xmm0, (%rdi)
+    vmovdqu %xmm0, -16(%rdi, %rdx)
     ret
     .size F_MEMSET, . - F_MEMSET
 

@@ -9,6 +9,7 @@
 #include "dispatch/body.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/size-class.h"
+#include "dispatch/table-offsets.h"
 #include "lib/internal.h"
 #include "lib/mem/registry.h"
 
@@ -62,7 +63,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
 
 _Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
 _Atomic unsigned char vmopt__mem_entry_live = BASELINE_SIMD;
-_Atomic size_t vmopt__mem_front_mask;
+_Atomic size_t vmopt__mem_front_word;
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -86,12 +87,28 @@ static void *base_set_with(void *d, int c, size_t n, const vmopt__mem_table *t)
     return vmopt__set_base(d, c, n, t);
 }
 
+_Static_assert(offsetof(vmopt__mem_table, inline_max) == VMOPT__T_INLINE_MAX, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_table, move_special_min) == VMOPT__T_MOVE_SPECIAL_MIN, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_table, set_special_min) == VMOPT__T_SET_SPECIAL_MIN, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_table, move) == VMOPT__T_MOVE, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_table, set) == VMOPT__T_SET, "table-offsets.h");
+
+#ifdef __x86_64__
+/* The asm front's memcpy computes n - word once.  AVX-512's word, 32: the
+ * borrow (CF) says n < 32, the masked copy.  avx2's, 2^63 + 32: CF always
+ * set, and the signed overflow (OF, and SF with it) says n >= 32.  The
+ * baseline's, 0: no borrow, no overflow, the C body. */
+#define FRONT_WORD_AVX512 32u
+#define FRONT_WORD_AVX2 ((size_t)1 << 63 | 32u)
+#endif
+
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 512, 32, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with, NULL},
-    {VMOPT__SIMD_AVX2, 32, 64, 0, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
+    /* The asm front copies 64 B before the table. */
+    {VMOPT__SIMD_AVX2, 32, 64, FRONT_WORD_AVX2, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
 #endif
 #ifdef __aarch64__
@@ -230,7 +247,7 @@ void vmopt__mem_unlock(void)
 static void publish_stores(const vmopt__mem_table *t)
 {
     atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)t->entry, memory_order_relaxed);
-    atomic_store_explicit(&vmopt__mem_front_mask, vmopt__mem_entry_for(t->entry)->mask_below, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front_word, vmopt__mem_entry_for(t->entry)->front_word, memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }
 

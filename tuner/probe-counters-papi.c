@@ -57,6 +57,25 @@ static void why_none(void)
                  cached.version, cached.slots);
 }
 
+/* Whether one listed preset really counts in this process: PAPI lists
+ * presets from the CPU model, not from what the kernel will count. */
+static int counts_here(void)
+{
+    int code = 0;
+    for (unsigned i = 0; i < VMOPT__PRESET_COUNT && !code; i++)
+        if (cached.presets & 1u << i)
+            code = preset_codes[i];
+    int set = PAPI_NULL, ok = 0;
+    long long v = 0;
+    if (PAPI_create_eventset(&set) != PAPI_OK)
+        return 0;
+    if (PAPI_add_event(set, code) == PAPI_OK && PAPI_start(set) == PAPI_OK)
+        ok = PAPI_stop(set, &v) == PAPI_OK;
+    PAPI_cleanup_eventset(set);
+    PAPI_destroy_eventset(&set);
+    return ok;
+}
+
 static void init_once(void)
 {
     int v = PAPI_library_init(PAPI_VER_CURRENT);
@@ -74,8 +93,19 @@ static void init_once(void)
         if (PAPI_query_event(preset_codes[i]) == PAPI_OK)
             cached.presets |= 1u << i;
     cached.counters = cached.presets ? cached.slots : 0;
-    if (!cached.counters)
+    if (cached.counters && !counts_here()) {
+        /* A guest whose PAPI maps the presets from the CPU model, while
+         * the hypervisor gives it no PMU: perf_event_open refuses them. */
+        snprintf(cached.reason, sizeof cached.reason,
+                 "PAPI %s lists %u presets, but the kernel cannot count them (no usable PMU, as in "
+                 "most VM guests)",
+                 cached.version, (unsigned)__builtin_popcount(cached.presets));
+        cached.counters = 0;
+        cached.presets = 0;
+        cached.slots = 0;
+    } else if (!cached.counters) {
         why_none();
+    }
     if (!__atomic_load_n(&vmopt__papi_kept, __ATOMIC_ACQUIRE)) /* the retuner may be counting */
         PAPI_shutdown();
 }

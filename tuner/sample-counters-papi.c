@@ -94,6 +94,12 @@ int vmopt__counters_read(uint64_t *cycles, uint64_t *dtlb_misses, uint64_t *llc_
         P.t[i].seen = 1;
     }
     closedir(d);
+    if (P.n == 0 && !P.gone[CYC]) {
+        /* Listed, but no thread could be counted (the kernel refuses the
+         * events): no counts, as when PAPI lists none. */
+        P.state = -1;
+        return 0;
+    }
     long long sum[NEVENTS];
     memcpy(sum, P.gone, sizeof sum);
     for (int i = 0; i < P.n;) {
