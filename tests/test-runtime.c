@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -203,8 +204,11 @@ static void test_errno_kept(void **state)
 
 /* A child forked while another thread is inside vmopt_autotune can tune
  * again: no lock is left held across fork. */
-static atomic_int tuning_done;
+static atomic_int tuning_done, forking_done;
 
+/* The thread lives until the forks are over: a child forked after it
+ * returned but before the join would hold a finished, unjoined thread,
+ * which ThreadSanitizer reports as a leak when the child exits. */
 static void *tune_loop(void *arg)
 {
     (void)arg;
@@ -212,6 +216,8 @@ static void *tune_loop(void *arg)
         if (vmopt_autotune(NULL) < 0)
             abort();
     atomic_store(&tuning_done, 1);
+    while (!atomic_load(&forking_done))
+        sched_yield();
     return NULL;
 }
 
@@ -220,6 +226,7 @@ static void test_fork_while_tuning(void **state)
     pthread_t th;
     int forks = 0;
     atomic_store(&tuning_done, 0);
+    atomic_store(&forking_done, 0);
     assert_int_equal(pthread_create(&th, NULL, tune_loop, NULL), 0);
     while (!atomic_load(&tuning_done) && forks < 200) {
         pid_t pid = fork();
@@ -234,6 +241,7 @@ static void test_fork_while_tuning(void **state)
         assert_int_equal(WEXITSTATUS(status), 0);
         forks++;
     }
+    atomic_store(&forking_done, 1);
     pthread_join(th, NULL);
     assert_true(forks > 0);
 }
