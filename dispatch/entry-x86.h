@@ -25,7 +25,10 @@ static inline __attribute__((always_inline)) void *entry_move_large(void *dst, c
     if (!t)
         t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
     if (VMOPT__LIKELY(n <= t->inline_max)) {
-        move_le8(dst, src, n);
+        if (n <= 8 * VEC)
+            move_le8(dst, src, n);
+        else
+            move_le16(dst, src, n);
         return dst;
     }
     return vmopt__move_past_inline(t, dst, src, n);
@@ -37,7 +40,10 @@ static inline __attribute__((always_inline)) void *entry_set_large(void *dst, ve
     if (!t)
         t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
     if (VMOPT__LIKELY(n <= t->inline_max)) {
-        set_le8(dst, v, n);
+        if (n <= 8 * VEC)
+            set_le8(dst, v, n);
+        else
+            set_le16(dst, v, n);
         return dst;
     }
     return vmopt__set_past_inline(t, dst, c, n);

@@ -20,6 +20,7 @@ typedef struct {
     unsigned vec_bytes;   /* its registers' width */
     unsigned front_bytes; /* it copies up to this many before reading the table */
     size_t front_word;    /* x86: the word the asm front compares the size with (front-x86.S) */
+    unsigned inline_vectors; /* it copies up to this many of its vectors inline (inline_max's top) */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */
     vmopt__set_fn set;
@@ -38,8 +39,8 @@ const vmopt__mem_entry *vmopt__mem_entry_for(int simd);
 /* The smallest inline_max a table of entry e can have: what it copies
  * before the table is read, and at least two of its vectors. */
 size_t vmopt__mem_entry_front(const vmopt__mem_entry *e);
-/* The largest inline_max a table of entry e can have: eight of its
- * vectors, or its front when that is more (sve at 1024 bits and up). */
+/* The largest inline_max a table of entry e can have: inline_vectors of
+ * its vectors, or its front when that is more (sve at 1024 bits and up). */
 size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */

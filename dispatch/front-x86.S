@@ -72,6 +72,29 @@
     \insn \b, -\w(%rdi, %rdx)
 .endm
 
+/* Sixteen 32-byte vectors through the registers numbered r (sixteen of
+ * them): bytes [0, 256) and [n - 256, n), every load before any store. */
+.macro MOVE16X32 insn, r:vararg
+    o = 0
+    .irp x, \r
+    .if o < 256
+    \insn o(%rsi), %ymm\x
+    .else
+    \insn (o - 512)(%rsi, %rdx), %ymm\x
+    .endif
+    o = o + 32
+    .endr
+    o = 0
+    .irp x, \r
+    .if o < 256
+    \insn %ymm\x, o(%rdi)
+    .else
+    \insn %ymm\x, (o - 512)(%rdi, %rdx)
+    .endif
+    o = o + 32
+    .endr
+.endm
+
     .text
 
 #ifdef VMOPT_FRONT_PRELOAD
@@ -181,38 +204,7 @@ ALIAS(F_MEMMOVE)
     ret
 5:  cmpq $512, %rdx
     ja vmopt__entry_avx512_move_large
-    vmovdqu64 0(%rsi), %ymm16
-    vmovdqu64 32(%rsi), %ymm17
-    vmovdqu64 64(%rsi), %ymm18
-    vmovdqu64 96(%rsi), %ymm19
-    vmovdqu64 128(%rsi), %ymm20
-    vmovdqu64 160(%rsi), %ymm21
-    vmovdqu64 192(%rsi), %ymm22
-    vmovdqu64 224(%rsi), %ymm23
-    vmovdqu64 -256(%rsi, %rdx), %ymm24
-    vmovdqu64 -224(%rsi, %rdx), %ymm25
-    vmovdqu64 -192(%rsi, %rdx), %ymm26
-    vmovdqu64 -160(%rsi, %rdx), %ymm27
-    vmovdqu64 -128(%rsi, %rdx), %ymm28
-    vmovdqu64 -96(%rsi, %rdx), %ymm29
-    vmovdqu64 -64(%rsi, %rdx), %ymm30
-    vmovdqu64 -32(%rsi, %rdx), %ymm31
-    vmovdqu64 %ymm16, 0(%rdi)
-    vmovdqu64 %ymm17, 32(%rdi)
-    vmovdqu64 %ymm18, 64(%rdi)
-    vmovdqu64 %ymm19, 96(%rdi)
-    vmovdqu64 %ymm20, 128(%rdi)
-    vmovdqu64 %ymm21, 160(%rdi)
-    vmovdqu64 %ymm22, 192(%rdi)
-    vmovdqu64 %ymm23, 224(%rdi)
-    vmovdqu64 %ymm24, -256(%rdi, %rdx)
-    vmovdqu64 %ymm25, -224(%rdi, %rdx)
-    vmovdqu64 %ymm26, -192(%rdi, %rdx)
-    vmovdqu64 %ymm27, -160(%rdi, %rdx)
-    vmovdqu64 %ymm28, -128(%rdi, %rdx)
-    vmovdqu64 %ymm29, -96(%rdi, %rdx)
-    vmovdqu64 %ymm30, -64(%rdi, %rdx)
-    vmovdqu64 %ymm31, -32(%rdi, %rdx)
+    MOVE16X32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
     ret
     /* Near a page end: the C body's ladder, keeping %rax. */
 7:  pushq %rax
@@ -254,8 +246,8 @@ ALIAS(F_MEMMOVE)
     MOVE2 vmovdqu, 32, %ymm0, %ymm1
     vzeroupper
     ret
-    /* 65 B to the table's inline_max (at most 256): four or eight
-     * overlapping vectors, every load before any store. */
+    /* 65 B to the table's inline_max (at most 512): four, eight or
+     * sixteen overlapping vectors, every load before any store. */
 1:  movq vmopt__mem_live(%rip), %rcx
     cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
     ja 3f
@@ -271,7 +263,9 @@ ALIAS(F_MEMMOVE)
     vmovdqu %ymm3, -32(%rdi, %rdx)
     vzeroupper
     ret
-2:  vmovdqu 64(%rsi), %ymm2
+2:  cmpq $256, %rdx
+    ja 5f
+    vmovdqu 64(%rsi), %ymm2
     vmovdqu 96(%rsi), %ymm3
     vmovdqu -128(%rsi, %rdx), %ymm4
     vmovdqu -96(%rsi, %rdx), %ymm5
@@ -285,6 +279,10 @@ ALIAS(F_MEMMOVE)
     vmovdqu %ymm5, -96(%rdi, %rdx)
     vmovdqu %ymm6, -64(%rdi, %rdx)
     vmovdqu %ymm7, -32(%rdi, %rdx)
+    vzeroupper
+    ret
+    /* 257-512 B: all sixteen registers, loaded, then stored. */
+5:  MOVE16X32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
     vzeroupper
     ret
     /* Past inline_max.  memcpy (%rax is dst): below the smallest special
@@ -369,7 +367,7 @@ FUNC(F_MEMSET)
     vmovdqu %ymm0, -32(%rdi, %rdx)
     vzeroupper
     ret
-    /* 65 B to inline_max: four or eight overlapping stores. */
+    /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
 7:  movq vmopt__mem_live(%rip), %rcx
     cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
     ja 8f
@@ -383,6 +381,16 @@ FUNC(F_MEMSET)
     vmovdqu %ymm0, 96(%rdi)
     vmovdqu %ymm0, -128(%rdi, %rdx)
     vmovdqu %ymm0, -96(%rdi, %rdx)
+    cmpq $256, %rdx
+    jbe 9f
+    vmovdqu %ymm0, 128(%rdi)
+    vmovdqu %ymm0, 160(%rdi)
+    vmovdqu %ymm0, 192(%rdi)
+    vmovdqu %ymm0, 224(%rdi)
+    vmovdqu %ymm0, -256(%rdi, %rdx)
+    vmovdqu %ymm0, -224(%rdi, %rdx)
+    vmovdqu %ymm0, -192(%rdi, %rdx)
+    vmovdqu %ymm0, -160(%rdi, %rdx)
 9:  vzeroupper
     ret
     /* Past inline_max: the table's vector loop, or the C body's choice. */

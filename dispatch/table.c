@@ -105,18 +105,20 @@ _Static_assert(offsetof(vmopt__mem_table, set) == VMOPT__T_SET, "table-offsets.h
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, 8, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with, NULL},
-    /* The asm front copies 64 B before the table. */
-    {VMOPT__SIMD_AVX2, 32, 64, FRONT_WORD_AVX2, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
+    /* The asm front copies 64 B before the table, then to inline_max up
+     * to 16 vectors: all of ymm0-15 loaded, then stored, as the AVX-512
+     * front moves 257-512 B in sixteen 32-byte vectors. */
+    {VMOPT__SIMD_AVX2, 32, 64, FRONT_WORD_AVX2, 16, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
 #endif
 #ifdef __aarch64__
     /* Two predicated SVE vectors, then 16-byte NEON moves. */
-    {VMOPT__SIMD_SVE, 16, 0, 0, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
+    {VMOPT__SIMD_SVE, 16, 0, 0, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
      vmopt__entry_sve_set, vmopt__entry_sve_move_with, vmopt__entry_sve_set_with, vmopt__entry_sve_front},
 #endif
-    {BASELINE_SIMD, 16, 16, 0, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
+    {BASELINE_SIMD, 16, 16, 0, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
@@ -128,8 +130,8 @@ size_t vmopt__mem_entry_front(const vmopt__mem_entry *e)
 
 size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e)
 {
-    size_t eight = VMOPT__INLINE_VECTORS * e->vec_bytes, f = vmopt__mem_entry_front(e);
-    return f > eight ? f : eight;
+    size_t most = (size_t)e->inline_vectors * e->vec_bytes, f = vmopt__mem_entry_front(e);
+    return f > most ? f : most;
 }
 
 const vmopt__mem_entry *vmopt__mem_entry_for(int simd)

@@ -89,7 +89,7 @@ static void test_measure(void **state)
     /* inline_max is measured where the entry leaves a choice: between what
      * it copies before the table and eight of its vectors. */
     const vmopt__mem_entry *e = vmopt__mem_entry_for((int)plan.v[VMOPT__K_MEMCPY_SIMD]);
-    if (vmopt__mem_entry_front(e) < VMOPT__INLINE_VECTORS * e->vec_bytes)
+    if (vmopt__mem_entry_front(e) < vmopt__mem_entry_inline_hi(e))
         assert_contains(plan.reason[VMOPT__K_MEMCPY_INLINE_MAX], "measured");
     else
         assert_int_equal(plan.v[VMOPT__K_MEMCPY_INLINE_MAX], vmopt__mem_entry_front(e));

@@ -34,7 +34,7 @@ static void test_no_l3(void **state)
                                   "sse2,avx,avx2,erms", "default", NULL);
     ASSERT_KEY(plan, "memcpy.simd", "avx2", "avx2");
     ASSERT_KEY(plan, "memcpy.loop", "avx2", "the entry's width");
-    ASSERT_KEY(plan, "memcpy.inline_max", "256 B", "32-byte vectors in the avx2 entry");
+    ASSERT_KEY(plan, "memcpy.inline_max", "512 B", "32-byte vectors in the avx2 entry, 16 overlapping");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "avx2 loop matches or beats rep movsb");
     ASSERT_KEY(plan, "memcpy.rep_stosb_min", "512 KiB", "L2 512 KiB");
     /* No L3: the last level is L2, and the reason says so. */

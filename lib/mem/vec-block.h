@@ -88,6 +88,24 @@ static inline __attribute__((always_inline)) void move_le8(unsigned char *d, con
     STORE(f + 3 * VEC, z3);
 }
 
+/* 8 * VEC < n <= 16 * VEC: sixteen loads, then the stores (the avx2
+ * entry's inline range; 16 registers, all of ymm0-15). */
+static inline __attribute__((always_inline)) void move_le16(unsigned char *d, const unsigned char *s,
+                                                           size_t n)
+{
+    const unsigned char *e = s + n - 8 * VEC;
+    vec a[8], z[8];
+    for (int i = 0; i < 8; i++)
+        a[i] = LOAD(s + i * VEC);
+    for (int i = 0; i < 8; i++)
+        z[i] = LOAD(e + i * VEC);
+    unsigned char *f = d + n - 8 * VEC;
+    for (int i = 0; i < 8; i++)
+        STORE(d + i * VEC, a[i]);
+    for (int i = 0; i < 8; i++)
+        STORE(f + i * VEC, z[i]);
+}
+
 /* 2 * VEC < n <= 8 * VEC, every byte v. */
 static inline __attribute__((always_inline)) void set_le8(unsigned char *d, vec v, size_t n)
 {
@@ -97,4 +115,11 @@ static inline __attribute__((always_inline)) void set_le8(unsigned char *d, vec 
         VMOPT__SET2(vecu, d + 2 * VEC, v, 2 * VEC);
         VMOPT__SET2(vecu, d + n - 4 * VEC, v, 2 * VEC);
     }
+}
+
+/* 8 * VEC < n <= 16 * VEC, every byte v. */
+static inline __attribute__((always_inline)) void set_le16(unsigned char *d, vec v, size_t n)
+{
+    set_le8(d, v, 8 * VEC);
+    set_le8(d + n - 8 * VEC, v, 8 * VEC);
 }
