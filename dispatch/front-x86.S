@@ -12,10 +12,10 @@
  *     overflow (SF with it) says n >= 32: a ladder below 32 B, two to eight
  *     32-byte vectors up to the table's inline_max;
  *   baseline, w = 0: neither; the C body (dispatch/body.h).
- * The word is read once, so a retune cannot split the tests.  memset
- * compares the entry byte (vmopt__mem_entry_live) with avx2's once: above
- * (AVX-512) falls through, so that its 32-64 B stores take no branch, equal
- * takes one branch to the avx2 sizes, below goes to the C body.  Past their
+ * The word is read once, so a retune cannot split the tests.  memset reads
+ * the entry byte (vmopt__mem_entry_live) once: below avx2 it goes to the C
+ * body; from 32 to 64 B both entries share two VEX stores with no branch
+ * taken; below and above, one branch on the byte splits them.  Past their
  * own sizes both go to the table: the avx2 paths jump straight to its
  * vector loop below the smallest special threshold, otherwise to the C
  * bodies (dispatch/entry-x86.h), which choose.
@@ -303,21 +303,32 @@ ALIAS(F_MEMMOVE)
 
 FUNC(F_MEMSET)
     movq %rdi, %rax
-    /* One compare, three ways: above avx2 (AVX-512) falls through. */
-    cmpb $ENTRY_AVX2, vmopt__mem_entry_live(%rip)
-    jbe .Lset_narrow
-    cmpq $64, %rdx
-    ja 3f
-    /* Up to 64 B a 256-bit broadcast: half the work of a 512-bit one on
-     * a CPU that splits 512-bit operations (Zen 4).  32-64 B fall through:
-     * the memsets of qemu-user's streams are 32 and 64 B (80%). */
-    vpbroadcastb %esi, %ymm16
+    movzbl vmopt__mem_entry_live(%rip), %r9d
+    cmpl $ENTRY_AVX2, %r9d
+    jb vmopt__front_set_c
     cmpq $32, %rdx
-    jb 1f
-    vmovdqu64 %ymm16, (%rdi)
-    vmovdqu64 %ymm16, -32(%rdi, %rdx)
+    jb .Lset_lt32
+    cmpq $64, %rdx
+    ja .Lset_gt64
+    /* 32-64 B, under both entries: no branch taken, and 80% of qemu-user's
+     * memsets.  VEX registers, so AVX2 suffices, and a vzeroupper, which
+     * the AVX-512 entry's EVEX ymm16 did without: one cheap op there
+     * against a taken branch here (qemu-user's streams 0.94x -> 0.98x
+     * and 0.96x -> 1.00x glibc on Zen 3, AMD family 25 model 1, when the
+     * avx2 path stopped branching). */
+    vmovd %esi, %xmm0
+    vpbroadcastb %xmm0, %ymm0
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm0, -32(%rdi, %rdx)
+    vzeroupper
     ret
-1:  leaq 31(%rdi), %rcx
+.Lset_lt32:
+    cmpl $ENTRY_AVX2, %r9d
+    je .Lset_avx2_lt32
+    /* AVX-512, below 32 B: one masked 256-bit store, or near a page end
+     * the C body's ladder. */
+    vpbroadcastb %esi, %ymm16
+    leaq 31(%rdi), %rcx
     xorq %rdi, %rcx
     testl $4096, %ecx
     jnz vmopt__entry_avx512_set
@@ -326,7 +337,10 @@ FUNC(F_MEMSET)
     kmovd %ecx, %k1
     vmovdqu8 %ymm16, (%rdi){%k1}
     ret
-3:  vpbroadcastb %esi, %zmm16
+.Lset_gt64:
+    cmpl $ENTRY_AVX2, %r9d
+    je .Lset_avx2_gt64
+    vpbroadcastb %esi, %zmm16
     cmpq $128, %rdx
     ja 4f
     vmovdqu64 %zmm16, (%rdi)
@@ -352,23 +366,14 @@ FUNC(F_MEMSET)
     vmovdqu64 %zmm16, -64(%rdi, %rdx)
     ret
 
-    /* Off AVX-512: the avx2 entry to 64 B, as memcpy's; 32-64 B first
-     * (qemu-user's memsets).  Below 32 B the byte is spread by a
-     * multiply, not a vector broadcast, and stored from a register. */
-.Lset_narrow: /* the flags of entry - avx2 */
-    jne vmopt__front_set_c
-    cmpq $32, %rdx
-    jb 1f
+    /* The avx2 entry past 64 B; below 32 B (.Lset_avx2_lt32) the byte is
+     * spread by a multiply, not a vector broadcast, and stored from a
+     * register. */
+.Lset_avx2_gt64:
     vmovd %esi, %xmm0
     vpbroadcastb %xmm0, %ymm0
-    cmpq $64, %rdx
-    ja 7f
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm0, -32(%rdi, %rdx)
-    vzeroupper
-    ret
     /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
-7:  movq vmopt__mem_live(%rip), %rcx
+    movq vmopt__mem_live(%rip), %rcx
     cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
     ja 8f
     vmovdqu %ymm0, (%rdi)
@@ -398,7 +403,8 @@ FUNC(F_MEMSET)
     cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
     jae vmopt__entry_avx2_set_large
     jmp *VMOPT__T_SET(%rcx)
-1:  movzbl %sil, %ecx
+.Lset_avx2_lt32:
+    movzbl %sil, %ecx
     movabsq $0x0101010101010101, %r8
     imulq %r8, %rcx
     cmpl $8, %edx
