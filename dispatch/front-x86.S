@@ -9,8 +9,8 @@
  *     16-31, which need no vzeroupper, 32 or 64 bytes wide as measured per
  *     class (below);
  *   avx2 entry, w = 2^63 + 32: the borrow is always set and the signed
- *     overflow (SF with it) says n >= 32: a ladder below 32 B, two to eight
- *     32-byte vectors up to the table's inline_max;
+ *     overflow (SF with it) says n >= 32: a ladder below 32 B, two to
+ *     sixteen 32-byte vectors up to the table's inline_max;
  *   baseline, w = 0: neither; the C body (dispatch/body.h).
  * The word is read once, so a retune cannot split the tests.  memset reads
  * the entry byte (vmopt__mem_entry_live) once: below avx2 it goes to the C
