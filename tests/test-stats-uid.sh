@@ -7,23 +7,12 @@ set -u
 : "${top_builddir:?}"
 [ "$(id -u)" = 0 ] || { echo "not root: cannot make another uid's page here"; exit 77; }
 command -v setpriv > /dev/null || { echo "no setpriv (util-linux)"; exit 77; }
-vmopt=$top_builddir/tools/vmopt
-prog=$top_builddir/tests/stats-calls
-work=$(mktemp -d /tmp/vmopt-stats-uid-XXXXXX)
+stats_name=stats-uid
+. "${top_srcdir:?}/tests/stats-lib.sh"
 chmod 755 "$work"
-trap 'exec 3>&- 2>/dev/null; kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-ok() { echo "ok: $*"; }
-no() { echo "FAIL: $*"; failures=$((failures + 1)); }
-export XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-dir=$XDG_RUNTIME_DIR/vmopt
 
-mkfifo "$work/in"
-VMOPT_STATS=1 "$prog" < "$work/in" > "$work/out" 2> "$work/err" &
-pid=$!
-exec 3> "$work/in"
-for _ in $(seq 100); do grep -q "^ready" "$work/out" && break; sleep 0.1; done
+start_calls
+wait_for ready
 [ -f "$dir/$pid.stats" ] || { no "no page: $(cat "$work/err")"; exit 1; }
 "$vmopt" stat $pid > /dev/null 2>&1 && ok "root reads its own page" || no "root's own page unreadable"
 
@@ -61,5 +50,4 @@ setpriv --reuid=65534 --regid=65534 --clear-groups cat "$dir/$pid.stats" > /dev/
     && no "nobody read root's page" || ok "nobody cannot open root's page (0700 directory, 0600 page)"
 exec 3>&-
 wait $pid
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

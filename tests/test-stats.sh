@@ -8,31 +8,15 @@
 # is found and removed.  (Under the preload: test-stats-preload.sh;
 # another uid's page: test-stats-uid.sh.)
 set -u
-: "${top_builddir:?}" "${JQ:?}" "${PYTHON3:?}"
-vmopt=$top_builddir/tools/vmopt
-prog=$top_builddir/tests/stats-calls
-work=$(mktemp -d /tmp/vmopt-stats-XXXXXX)
-trap 'exec 3>&- 2>/dev/null; kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-ok() { echo "ok: $*"; }
-no() { echo "FAIL: $*"; failures=$((failures + 1)); }
-export XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-dir=$XDG_RUNTIME_DIR/vmopt
+: "${JQ:?}" "${PYTHON3:?}"
+stats_name=stats
+. "${top_srcdir:?}/tests/stats-lib.sh"
 
 # Off unless asked: no page, no directory.
 "$prog" < /dev/null > /dev/null 2>&1
 [ ! -e "$dir" ] && ok "without VMOPT_STATS no page is made" || no "a page without VMOPT_STATS: $(ls -la "$dir")"
 
-mkfifo "$work/in"
-VMOPT_STATS=1 "$prog" < "$work/in" > "$work/out" 2> "$work/err" &
-pid=$!
-exec 3> "$work/in"
-wait_for() { # a line in the program's output
-    for _ in $(seq 100); do grep -q "^$1" "$work/out" && return 0; sleep 0.1; done
-    no "the program never printed '$1': $(cat "$work/err")"
-    exit 1
-}
+start_calls
 # Until the page shows the whole round (it is rewritten every 250 ms: the
 # first reading after "ready" may be older), the JSON into $work/s.json.
 wait_count() {
@@ -118,9 +102,7 @@ wait $pid
 
 # Killed: the page stays, stale; vmopt stat says so, and its list removes it.
 # (This run's pool is a debug one, with no thread magazines: listed too.)
-VMOPT_STATS=1 VMOPT_POOL_DEBUG=1 "$prog" < "$work/in" > "$work/out" 2> "$work/err" &
-pid=$!
-exec 3> "$work/in"
+start_calls VMOPT_POOL_DEBUG=1
 wait_for ready
 wait_count '(.tlbs | length) == 1'
 [ "$(q '.pools | map(select(.name == "frames"))[0] | [.allocs, .frees] | join(" ")')" = "100 100" ] \
@@ -144,5 +126,4 @@ XDG_RUNTIME_DIR=relative "$vmopt" stat 1 > "$work/bad" 2>&1
 [ $? = 1 ] && grep -q "XDG_RUNTIME_DIR=relative: not an absolute path" "$work/bad" && ok "a relative XDG_RUNTIME_DIR: refused" \
     || no "relative XDG_RUNTIME_DIR: $(cat "$work/bad")"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish
