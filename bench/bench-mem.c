@@ -109,7 +109,7 @@ static void size_label(size_t n, char *buf, size_t len)
 
 static void table(op o)
 {
-    printf("\n%s: GiB/s (ns per call below 1 KiB), median of %u interleaved samples\n%-8s",
+    printf("\n%s: GiB/s (ns per call below 1 KiB), median of %u interleaved samples; ratios paired by round\n%-8s",
            op_names[o], samples,
            "size");
     for (int i = 0; i < ncands; i++)
@@ -161,16 +161,15 @@ static void table(op o)
         }
         /* The best of the hand-written kernels (every variant but the
          * generic oracle) in this run: what the machine allows. */
-        double libc_ns = r[0].median_ns, vmopt_ns = r[1].median_ns, best_ns = 1e300;
         int best = -1;
         for (int i = 2; i < ncands; i++)
-            if (strcmp(cands[i].name, "generic") != 0 && r[i].median_ns < best_ns) {
-                best_ns = r[i].median_ns;
+            if (strcmp(cands[i].name, "generic") != 0 && (best < 0 || r[i].median_ns < r[best].median_ns))
                 best = i;
-            }
-        printf(" %8.2fx", libc_ns / vmopt_ns);
+        /* The ratios paired round by round (bench_ratio): the drift of a
+         * shared machine cancels within a round. */
+        printf(" %8.2fx", bench_ratio(&r[0], &r[1]));
         if (best >= 0)
-            printf(" %7.2fx %-10s", best_ns / vmopt_ns, cands[best].name);
+            printf(" %7.2fx %-10s", bench_ratio(&r[best], &r[1]), cands[best].name);
         putchar('\n');
         fflush(stdout);
     }
@@ -237,7 +236,7 @@ static void mixed(void)
         bench_per_op(&r[i], MIX);
         bench_report(&r[i], i ? &r[0] : NULL);
     }
-    printf("vmopt / libc: %.2fx the C library's speed\n", r[0].median_ns / r[1].median_ns);
+    printf("vmopt / libc: %.2fx the C library's speed\n", bench_ratio(&r[0], &r[1]));
 }
 
 int main(void)

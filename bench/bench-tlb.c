@@ -411,18 +411,18 @@ static void workload(const trace *tr)
     for (size_t i = NREFS; i < N; i++)
         args[i].track = 0;
     bench_measure_many(group, names, fns, argp, N, samples, 20, r);
-    double best_fixed = 1e300;
+    size_t best_fixed = NREFS;
     for (size_t i = 0; i < N; i++)
         bench_per_op(&r[i], tr->n);
     for (size_t k = 0; k < NFIXED; k++)
-        if (r[k + NREFS].median_ns < best_fixed)
-            best_fixed = r[k + NREFS].median_ns;
+        if (r[k + NREFS].median_ns < r[best_fixed].median_ns)
+            best_fixed = k + NREFS;
     printf("\n%s (%zu accesses)\n%-28s %10s %9s %12s\n", tr->name, tr->n, "", "ns/lookup", "miss %",
            "speed vs QEMU (>1: faster)");
     for (size_t i = 0; i < N; i++) {
         bench_record(&r[i], &r[0]);
         printf("%-28s %10.2f %8.2f%%  %6.2fx", names[i], r[i].median_ns, 100.0 * (double)miss[i] / (double)tr->n,
-               r[0].median_ns / r[i].median_ns);
+               bench_ratio(&r[0], &r[i]));
         if (i == 0)
             printf("   resizes %llu, now %llu entries", (unsigned long long)refs[0].resizes,
                    (unsigned long long)refs[0].mask + 1);
@@ -433,7 +433,7 @@ static void workload(const trace *tr)
             vmopt_tlb_get_config(tlbs[i - NREFS], &cfg);
             static const char *const hashes[] = {"mask", "xor-fold", "fx"};
             printf("   %.2fx the best fixed size; resizes %llu, rehashes %llu, now %llu entries, %s",
-                   best_fixed / r[i].median_ns, (unsigned long long)st.resizes, (unsigned long long)st.rehashes,
+                   bench_ratio(&r[best_fixed], &r[i]), (unsigned long long)st.resizes, (unsigned long long)st.rehashes,
                    (unsigned long long)st.entries, hashes[cfg.hash]);
         }
         putchar('\n');

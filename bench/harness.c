@@ -88,20 +88,44 @@ void bench_measure_many(const char *group, const char *const *names, bench_fn co
         abort();
     for (unsigned i = 0; i < n; i++)
         calls[i] = calibrate(fns[i], args[i], sample_ms);
+    /* Each round in turn forward and backward, so that every candidate
+     * sits as often early in a round as late. */
     for (unsigned s = 0; s < samples; s++)
-        for (unsigned i = 0; i < n; i++)
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = s % 2 ? n - 1 - k : k;
             per_call[(size_t)i * samples + s] = run(fns[i], args[i], calls[i]) / (double)calls[i];
+        }
+    double *sorted = malloc(samples * sizeof *sorted);
+    if (!sorted)
+        abort();
     for (unsigned i = 0; i < n; i++) {
+        /* in round order, for bench_ratio; the statistics from a sorted copy */
         double *v = per_call + (size_t)i * samples;
-        /* sorted: the order of samples means nothing to the JSON's readers */
-        qsort(v, samples, sizeof *v, cmp_double);
+        memcpy(sorted, v, samples * sizeof *v);
+        qsort(sorted, samples, sizeof *sorted, cmp_double);
         out[i] = (bench_result){.group = group, .name = names[i], .samples = samples,
-                                .median_ns = v[samples / 2], .p10_ns = v[samples / 10],
-                                .p90_ns = v[samples - 1 - samples / 10], .calls_per_sample = calls[i],
+                                .median_ns = sorted[samples / 2], .p10_ns = sorted[samples / 10],
+                                .p90_ns = sorted[samples - 1 - samples / 10], .calls_per_sample = calls[i],
                                 .sample_ns = v};
     }
+    free(sorted);
     free(calls);
     keep(per_call); /* the results point into it */
+}
+
+double bench_ratio(const bench_result *ref, const bench_result *r)
+{
+    unsigned n = ref->samples < r->samples ? ref->samples : r->samples;
+    if (!ref->sample_ns || !r->sample_ns || n == 0)
+        return ref->median_ns / r->median_ns;
+    double *q = malloc(n * sizeof *q);
+    if (!q)
+        abort();
+    for (unsigned s = 0; s < n; s++)
+        q[s] = ref->sample_ns[s] / r->sample_ns[s];
+    double m = bench_median(q, n);
+    free(q);
+    return m;
 }
 
 static void unit(double ns, char *buf, size_t len)

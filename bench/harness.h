@@ -35,6 +35,12 @@ void bench_measure_many(const char *group, const char *const *names, bench_fn co
                         void *const *args, unsigned n, unsigned samples, double sample_ms,
                         bench_result *out);
 
+/* ref's time over r's, paired: the median over the rounds of the two
+ * samples each round took, for results of one bench_measure_many (whose
+ * samples stay in round order); > 1 means r is faster.  Results without
+ * samples: the ratio of the medians. */
+double bench_ratio(const bench_result *ref, const bench_result *r);
+
 /* A copy of n samples for a bench_result built by hand (never freed: the
  * result may outlive the array it was measured into). */
 double *bench_samples(const double *v, unsigned n);

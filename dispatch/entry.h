@@ -45,10 +45,15 @@ size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */
 extern _Atomic unsigned char vmopt__mem_entry_live;
-/* The live entry's front_word, which the x86 front's memcpy compares with
- * the size first: one compare whose flags say which entry is live and, for
- * avx2 and AVX-512, whether the size is below 32 B (dispatch/front-x86.S). */
-extern _Atomic size_t vmopt__mem_front_word;
+/* What the x86 front (dispatch/front-x86.S) reads before the table, in one
+ * line, set with it by vmopt__mem_publish: the live entry's front_word,
+ * which memcpy and memset compare the size with first, and the live
+ * table's inline_max, which the avx2 paths compare it with past 64 B. */
+typedef struct {
+    _Atomic size_t word;
+    _Atomic size_t inline_max;
+} vmopt__mem_front_words;
+extern vmopt__mem_front_words vmopt__mem_front;
 
 #ifdef __x86_64__
 void *vmopt__entry_avx512_move(void *dst, const void *src, size_t n);

@@ -1,24 +1,33 @@
 /* The exported memcpy, memmove, mempcpy, memset and their __*_chk forms on
- * x86-64.  memcpy first computes n - w for one word, vmopt__mem_front_word
- * (dispatch/table.c sets it with the table), and branches on the flags of
- * that one subtraction:
- *   AVX-512 entry, w = 32: the borrow says n < 32, and one 256-bit masked
- *     load and store follow with no taken branch (no branch ladder, so a
- *     size that changes from call to call costs no misprediction); from
- *     32 B, to 512 B, two to sixteen overlapping vectors in EVEX registers
- *     16-31, which need no vzeroupper, 32 or 64 bytes wide as measured per
- *     class (below);
- *   avx2 entry, w = 2^63 + 32: the borrow is always set and the signed
- *     overflow (SF with it) says n >= 32: a ladder below 32 B, two to
- *     sixteen 32-byte vectors up to the table's inline_max;
- *   baseline, w = 0: neither; the C body (dispatch/body.h).
- * The word is read once, so a retune cannot split the tests.  memset reads
- * the entry byte (vmopt__mem_entry_live) once: below avx2 it goes to the C
- * body; from 32 to 64 B both entries share two VEX stores with no branch
- * taken; below and above, one branch on the byte splits them.  Past their
- * own sizes both go to the table: the avx2 paths jump straight to its
- * vector loop below the smallest special threshold, otherwise to the C
- * bodies (dispatch/entry-x86.h), which choose.
+ * x86-64.  Each first compares the size n with one word w,
+ * vmopt__mem_front.word (dispatch/table.c sets it with the table):
+ *   n < w: AVX-512 below 32 B (w = 32), one 256-bit masked load and store
+ *     (no branch ladder, so a size that changes from call to call costs
+ *     no misprediction), or the C body (w = SIZE_MAX: the baseline, before
+ *     the probe, VMOPT_SIMD=sse2, VMOPT_DISABLE's pass-through);
+ *   then, under both vector entries, n < 32 is avx2's (w = 0) ladder, and
+ *     32-64 B two VEX 32-byte vectors and a vzeroupper, no branch taken;
+ *   past 64 B, w says which: the avx2 paths fall through (up to 16 32-byte
+ *     vectors, to inline_max, vmopt__mem_front.inline_max), AVX-512 takes
+ *     one branch to its own (64-byte vectors and EVEX registers 16-31, to
+ *     512 B).
+ * So the avx2 path pays what glibc's does plus one load, one compare and
+ * one branch not taken; the AVX-512 path one taken branch below 32 B and
+ * past 64 B.  The word is read once, so a retune cannot split the tests.
+ * Past their own sizes both go to the table: the avx2 paths jump straight
+ * to its vector loop below the smallest special threshold, otherwise to
+ * the C bodies (dispatch/entry-x86.h), which choose.
+ *
+ * Layout matters as much as the ops: hot targets sit at 16-byte
+ * boundaries (.p2align 4, always after a ret) and the avx2 ladder right
+ * after the 32-64 B path.  On Zen 3 (AMD family 25 model 1), a loop of
+ * same-size calls through dlopen'ed copies (31 interleaved rounds): 16-31
+ * B copies went from 0.85x to 1.0x glibc when the ladder moved there;
+ * memset's 65-128 B from 0.92x to 1.0x when inline_max moved out of the
+ * table into the front's line (no dependent load); bench-replay, 15
+ * alternating runs of this layout against the one before (the AVX-512
+ * masked copy first, avx2 behind two flag tests): geometric mean 1.049x ->
+ * 1.064x glibc, sqlite3-index 1.004x -> 1.036x, qemu-xz 0.977x -> 0.993x.
  *
  * Why asm: the first instruction after the test must be safe on a CPU
  * without AVX-512, which C cannot promise once the compiler schedules
@@ -37,8 +46,6 @@
 #include "config.h"
 #include "dispatch/table-offsets.h"
 
-#define ENTRY_AVX2 2   /* VMOPT__SIMD_AVX2 (lib/plan.h) */
-#define ENTRY_AVX512 3 /* VMOPT__SIMD_AVX512 (lib/plan.h) */
 
 #ifdef VMOPT_FRONT_PRELOAD
 #define F_MEMCPY memcpy
@@ -95,6 +102,22 @@
     .endr
 .endm
 
+/* Stores of the w-byte register r: vectors from to from + k - 1 at the
+ * front, bytes [from * w, (from + k) * w), then as many at the back,
+ * [n - (from + k) * w, n - from * w). */
+.macro SET_RING insn, r, w, from, k
+    o = \from * \w
+    .rept \k
+    \insn \r, o(%rdi)
+    o = o + \w
+    .endr
+    o = (\from + \k) * \w
+    .rept \k
+    \insn \r, (-o)(%rdi, %rdx)
+    o = o - \w
+    .endr
+.endm
+
     .text
 
 #ifdef VMOPT_FRONT_PRELOAD
@@ -120,20 +143,18 @@ FUNC(__memset_chk)
     .size __memset_chk, . - __memset_chk
 #endif
 
-/* mempcpy: the small paths leave %rax at dst + n; past them the C body
- * returns dst, and n is added after it. */
+/* mempcpy: the vector entries' paths to 512 B leave %rax at dst + n; past
+ * them, or on the C entry, the C body returns dst, and n is added after. */
 FUNC(F_MEMPCPY)
 #ifdef VMOPT_FRONT_PRELOAD
 ALIAS(__mempcpy)
 #endif
     leaq (%rdi, %rdx), %rax
-    movq vmopt__mem_front_word(%rip), %r9
-    cmpq %r9, %rdx
-    jb .Lmove_mask
-    testq %r9, %r9
-    jz 8f
+    movq vmopt__mem_front+VMOPT__FRONT_WORD(%rip), %r9
+    cmpq $-1, %r9
+    je 8f
     cmpq $512, %rdx
-    jbe .Lmove_small
+    jbe .Lmove_go
 8:  pushq %rdx
     call vmopt__front_move_c
     popq %rdx
@@ -147,13 +168,117 @@ ALIAS(__mempcpy)
 FUNC(F_MEMCPY)
 ALIAS(F_MEMMOVE)
     movq %rdi, %rax
-    movq vmopt__mem_front_word(%rip), %r9
+    movq vmopt__mem_front+VMOPT__FRONT_WORD(%rip), %r9
+.Lmove_go: /* from mempcpy too, n <= 512 and a vector entry; %rax holds the return value */
     cmpq %r9, %rdx
+    jb .Lmove_mask
+    cmpq $32, %rdx
+    jb .Lmove_avx2_lt32
+    cmpq $64, %rdx
+    ja .Lmove_gt64
+    /* 32-64 B, under both vector entries, no branch taken: VEX registers,
+     * so AVX2 suffices, and a vzeroupper. */
+    MOVE2 vmovdqu, 32, %ymm0, %ymm1
+    vzeroupper
+    ret
+    /* The avx2 entry.  Below 32 B a ladder from the top (16, 8, 4) whose
+     * last rung, 0-3 B, the commonest class (two thirds of cpython's
+     * calls, all of lua's), takes no branch past the dispatch and every
+     * other class one; glibc's takes one in each, 2-3 B included.  Tried
+     * splitting at 8 B first (16-31 B two branches): bench-replay on Zen 3,
+     * 6 alternating runs, sqlite3 and git 2.3-2.7% slower, lua 1.7% faster. */
+    .p2align 4
+.Lmove_avx2_lt32:
+    cmpl $16, %edx
+    jae 5f
+    cmpl $8, %edx
     jae 1f
-.Lmove_mask: /* the flags of n - word, CF set; from mempcpy too.  %rax holds the return value */
-    jns .Lmove_avx2_lt32 /* avx2: SF clear below 32 B */
-    jo .Lmove_avx2_ge32  /* avx2: OF set from 32 B */
-    /* AVX-512, n < 32. */
+    cmpl $4, %edx
+    jae 4f
+    cmpl $1, %edx
+    jbe 2f
+    movzwl (%rsi), %ecx
+    movzwl -2(%rsi, %rdx), %r8d
+    movw %cx, (%rdi)
+    movw %r8w, -2(%rdi, %rdx)
+    ret
+    .p2align 4
+2:  jb 3f
+    movzbl (%rsi), %ecx
+    movb %cl, (%rdi)
+3:  ret
+    .p2align 4
+4:  MOVE2 movl, 4, %ecx, %r8d
+    ret
+    .p2align 4
+1:  MOVE2 movq, 8, %rcx, %r8
+    ret
+    .p2align 4
+5:  MOVE2 vmovdqu, 16, %xmm0, %xmm1
+    ret
+    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512.  avx2, 65 B to
+     * the table's inline_max (at most 512): four, eight or sixteen
+     * overlapping vectors, every load before any store. */
+    .p2align 4
+.Lmove_gt64:
+    testq %r9, %r9
+    jnz .Lmove_avx512_gt64
+    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
+    ja 3f
+    vmovdqu (%rsi), %ymm0
+    vmovdqu 32(%rsi), %ymm1
+    cmpq $128, %rdx
+    ja 2f
+    vmovdqu -64(%rsi, %rdx), %ymm2
+    vmovdqu -32(%rsi, %rdx), %ymm3
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm1, 32(%rdi)
+    vmovdqu %ymm2, -64(%rdi, %rdx)
+    vmovdqu %ymm3, -32(%rdi, %rdx)
+    vzeroupper
+    ret
+    .p2align 4
+2:  cmpq $256, %rdx
+    ja 5f
+    vmovdqu 64(%rsi), %ymm2
+    vmovdqu 96(%rsi), %ymm3
+    vmovdqu -128(%rsi, %rdx), %ymm4
+    vmovdqu -96(%rsi, %rdx), %ymm5
+    vmovdqu -64(%rsi, %rdx), %ymm6
+    vmovdqu -32(%rsi, %rdx), %ymm7
+    vmovdqu %ymm0, (%rdi)
+    vmovdqu %ymm1, 32(%rdi)
+    vmovdqu %ymm2, 64(%rdi)
+    vmovdqu %ymm3, 96(%rdi)
+    vmovdqu %ymm4, -128(%rdi, %rdx)
+    vmovdqu %ymm5, -96(%rdi, %rdx)
+    vmovdqu %ymm6, -64(%rdi, %rdx)
+    vmovdqu %ymm7, -32(%rdi, %rdx)
+    vzeroupper
+    ret
+    /* 257-512 B: all sixteen registers, loaded, then stored. */
+    .p2align 4
+5:  MOVE16X32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    vzeroupper
+    ret
+    /* Past inline_max.  memcpy (%rax is dst): below the smallest special
+     * threshold a tail jump to the table's vector loop, else the C body's
+     * choice.  mempcpy calls the C body and adds n. */
+3:  cmpq %rdi, %rax
+    jne 4f
+    movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_MOVE_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx2_move_large
+    jmp *VMOPT__T_MOVE(%rcx)
+4:  pushq %rdx
+    call vmopt__entry_avx2_move_large
+    popq %rdx
+    addq %rdx, %rax
+    ret
+
+.Lmove_mask: /* n below the word: AVX-512 below 32 B, or the C entry */
+    cmpq $32, %r9
+    jne vmopt__front_move_c
     /* Either 32-byte vector across a page end (one bit of the xor)? */
     leaq 31(%rdi), %rcx
     leaq 31(%rsi), %r8
@@ -167,21 +292,9 @@ ALIAS(F_MEMMOVE)
     vmovdqu8 (%rsi), %ymm16{%k1}{z}
     vmovdqu8 %ymm16, (%rdi){%k1}
     ret
-1:  testq %r9, %r9
-    jz vmopt__front_move_c
-.Lmove_small: /* n <= 512 from mempcpy; %rax holds the return value */
-    /* Taken branches are what small copies pay for (each about a cycle on
-     * Zen 4): below 32 B none, 32-64 B one, 65-128 B two, 129-256 B three,
-     * the rest four.  glibc lets 64-128 B fall through instead; that
-     * layout here won 128 B copies in a loop (2.5 against 2.85 ns) but
-     * lost the recorded streams, whose calls sit below 64 B (bench-replay
-     * geomean 1.054x against 1.071x glibc, 10 interleaved runs, AMD
-     * family 25 model 17). */
-    cmpq $64, %rdx
-    ja 3f
-2:  MOVE2 vmovdqu64, 32, %ymm16, %ymm17
-    ret
-3:  cmpq $128, %rdx
+.Lmove_avx512_gt64:
+    /* AVX-512, 65-128 B: two 64-byte vectors. */
+    cmpq $128, %rdx
     ja 4f
     MOVE2 vmovdqu64, 64, %zmm16, %zmm17
     ret
@@ -212,104 +325,16 @@ ALIAS(F_MEMMOVE)
     popq %rax
     ret
 
-    /* The avx2 entry.  Below 32 B a ladder from the top (16, 8, 4) whose
-     * last rung, 0-3 B, the commonest class (two thirds of cpython's
-     * calls, all of lua's), takes no branch past the dispatch and every
-     * other class one; glibc's takes one in each, 2-3 B included.  Tried
-     * splitting at 8 B first (16-31 B two branches): bench-replay on Zen 3,
-     * 6 alternating runs, sqlite3 and git 2.3-2.7% slower, lua 1.7% faster. */
-.Lmove_avx2_lt32:
-    cmpl $16, %edx
-    jae 5f
-    cmpl $8, %edx
-    jae 1f
-    cmpl $4, %edx
-    jae 4f
-    cmpl $1, %edx
-    jbe 2f
-    movzwl (%rsi), %ecx
-    movzwl -2(%rsi, %rdx), %r8d
-    movw %cx, (%rdi)
-    movw %r8w, -2(%rdi, %rdx)
-    ret
-2:  jb 3f
-    movzbl (%rsi), %ecx
-    movb %cl, (%rdi)
-3:  ret
-4:  MOVE2 movl, 4, %ecx, %r8d
-    ret
-1:  MOVE2 movq, 8, %rcx, %r8
-    ret
-5:  MOVE2 vmovdqu, 16, %xmm0, %xmm1
-    ret
-.Lmove_avx2_ge32:
-    cmpq $64, %rdx
-    ja 1f
-    MOVE2 vmovdqu, 32, %ymm0, %ymm1
-    vzeroupper
-    ret
-    /* 65 B to the table's inline_max (at most 512): four, eight or
-     * sixteen overlapping vectors, every load before any store. */
-1:  movq vmopt__mem_live(%rip), %rcx
-    cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
-    ja 3f
-    vmovdqu (%rsi), %ymm0
-    vmovdqu 32(%rsi), %ymm1
-    cmpq $128, %rdx
-    ja 2f
-    vmovdqu -64(%rsi, %rdx), %ymm2
-    vmovdqu -32(%rsi, %rdx), %ymm3
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm1, 32(%rdi)
-    vmovdqu %ymm2, -64(%rdi, %rdx)
-    vmovdqu %ymm3, -32(%rdi, %rdx)
-    vzeroupper
-    ret
-2:  cmpq $256, %rdx
-    ja 5f
-    vmovdqu 64(%rsi), %ymm2
-    vmovdqu 96(%rsi), %ymm3
-    vmovdqu -128(%rsi, %rdx), %ymm4
-    vmovdqu -96(%rsi, %rdx), %ymm5
-    vmovdqu -64(%rsi, %rdx), %ymm6
-    vmovdqu -32(%rsi, %rdx), %ymm7
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm1, 32(%rdi)
-    vmovdqu %ymm2, 64(%rdi)
-    vmovdqu %ymm3, 96(%rdi)
-    vmovdqu %ymm4, -128(%rdi, %rdx)
-    vmovdqu %ymm5, -96(%rdi, %rdx)
-    vmovdqu %ymm6, -64(%rdi, %rdx)
-    vmovdqu %ymm7, -32(%rdi, %rdx)
-    vzeroupper
-    ret
-    /* 257-512 B: all sixteen registers, loaded, then stored. */
-5:  MOVE16X32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
-    vzeroupper
-    ret
-    /* Past inline_max.  memcpy (%rax is dst): below the smallest special
-     * threshold a tail jump to the table's vector loop, else the C body's
-     * choice.  mempcpy calls the C body and adds n. */
-3:  cmpq %rdi, %rax
-    jne 4f
-    cmpq VMOPT__T_MOVE_SPECIAL_MIN(%rcx), %rdx
-    jae vmopt__entry_avx2_move_large
-    jmp *VMOPT__T_MOVE(%rcx)
-4:  pushq %rdx
-    call vmopt__entry_avx2_move_large
-    popq %rdx
-    addq %rdx, %rax
-    ret
     .size F_MEMCPY, . - F_MEMCPY
     .size F_MEMMOVE, . - F_MEMMOVE
 
 FUNC(F_MEMSET)
     movq %rdi, %rax
-    movzbl vmopt__mem_entry_live(%rip), %r9d
-    cmpl $ENTRY_AVX2, %r9d
-    jb vmopt__front_set_c
+    movq vmopt__mem_front+VMOPT__FRONT_WORD(%rip), %r9
+    cmpq %r9, %rdx
+    jb .Lset_mask
     cmpq $32, %rdx
-    jb .Lset_lt32
+    jb .Lset_avx2_lt32
     cmpq $64, %rdx
     ja .Lset_gt64
     /* 32-64 B, under both entries: no branch taken, and 80% of qemu-user's
@@ -320,13 +345,73 @@ FUNC(F_MEMSET)
      * avx2 path stopped branching). */
     vmovd %esi, %xmm0
     vpbroadcastb %xmm0, %ymm0
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm0, -32(%rdi, %rdx)
+    SET_RING vmovdqu, %ymm0, 32, 0, 1
     vzeroupper
     ret
-.Lset_lt32:
-    cmpl $ENTRY_AVX2, %r9d
-    je .Lset_avx2_lt32
+    .p2align 4
+.Lset_avx2_lt32:
+    cmpl $16, %edx
+    jae 6f
+    movzbl %sil, %ecx
+    movabsq $0x0101010101010101, %r8
+    imulq %r8, %rcx
+    cmpl $8, %edx
+    jae 2f
+    cmpl $4, %edx
+    jae 4f
+    cmpl $1, %edx
+    jbe 3f
+    movw %cx, (%rdi)
+    movw %cx, -2(%rdi, %rdx)
+    ret
+    .p2align 4
+3:  jb 5f
+    movb %cl, (%rdi)
+5:  ret
+    .p2align 4
+4:  movl %ecx, (%rdi)
+    movl %ecx, -4(%rdi, %rdx)
+    ret
+    .p2align 4
+2:  movq %rcx, (%rdi)
+    movq %rcx, -8(%rdi, %rdx)
+    ret
+    .p2align 4
+6:  vmovd %esi, %xmm0
+    vpbroadcastb %xmm0, %xmm0
+    vmovdqu %xmm0, (%rdi)
+    vmovdqu %xmm0, -16(%rdi, %rdx)
+    ret
+    /* The avx2 entry past 64 B; below 16 B (.Lset_avx2_lt32) the byte is
+     * spread by a multiply, not a vector broadcast, and stored from a
+     * register. */
+    .p2align 4
+.Lset_gt64: /* the word is 0 for avx2, 32 for AVX-512 */
+    testq %r9, %r9
+    jnz .Lset_avx512_gt64
+    vmovd %esi, %xmm0
+    vpbroadcastb %xmm0, %ymm0
+    /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
+    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
+    ja 8f
+    SET_RING vmovdqu, %ymm0, 32, 0, 2
+    cmpq $128, %rdx
+    jbe 9f
+    SET_RING vmovdqu, %ymm0, 32, 2, 2
+    cmpq $256, %rdx
+    jbe 9f
+    SET_RING vmovdqu, %ymm0, 32, 4, 4
+9:  vzeroupper
+    ret
+    /* Past inline_max: the table's vector loop, or the C body's choice. */
+8:  vzeroupper
+    movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx2_set_large
+    jmp *VMOPT__T_SET(%rcx)
+.Lset_mask: /* n below the word: AVX-512 below 32 B, or the C entry */
+    cmpq $32, %r9
+    jne vmopt__front_set_c
     /* AVX-512, below 32 B: one masked 256-bit store, or near a page end
      * the C body's ladder. */
     vpbroadcastb %esi, %ymm16
@@ -339,101 +424,22 @@ FUNC(F_MEMSET)
     kmovd %ecx, %k1
     vmovdqu8 %ymm16, (%rdi){%k1}
     ret
-.Lset_gt64:
-    cmpl $ENTRY_AVX2, %r9d
-    je .Lset_avx2_gt64
+.Lset_avx512_gt64:
     vpbroadcastb %esi, %zmm16
     cmpq $128, %rdx
     ja 4f
-    vmovdqu64 %zmm16, (%rdi)
-    vmovdqu64 %zmm16, -64(%rdi, %rdx)
+    SET_RING vmovdqu64, %zmm16, 64, 0, 1
     ret
     /* 129-256 B: four 64-byte stores (stores split no load). */
 4:  cmpq $256, %rdx
     ja 5f
-    vmovdqu64 %zmm16, (%rdi)
-    vmovdqu64 %zmm16, 64(%rdi)
-    vmovdqu64 %zmm16, -128(%rdi, %rdx)
-    vmovdqu64 %zmm16, -64(%rdi, %rdx)
+    SET_RING vmovdqu64, %zmm16, 64, 0, 2
     ret
 5:  cmpq $512, %rdx
     ja vmopt__entry_avx512_set_large
-    vmovdqu64 %zmm16, (%rdi)
-    vmovdqu64 %zmm16, 64(%rdi)
-    vmovdqu64 %zmm16, 128(%rdi)
-    vmovdqu64 %zmm16, 192(%rdi)
-    vmovdqu64 %zmm16, -256(%rdi, %rdx)
-    vmovdqu64 %zmm16, -192(%rdi, %rdx)
-    vmovdqu64 %zmm16, -128(%rdi, %rdx)
-    vmovdqu64 %zmm16, -64(%rdi, %rdx)
+    SET_RING vmovdqu64, %zmm16, 64, 0, 4
     ret
 
-    /* The avx2 entry past 64 B; below 32 B (.Lset_avx2_lt32) the byte is
-     * spread by a multiply, not a vector broadcast, and stored from a
-     * register. */
-.Lset_avx2_gt64:
-    vmovd %esi, %xmm0
-    vpbroadcastb %xmm0, %ymm0
-    /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
-    movq vmopt__mem_live(%rip), %rcx
-    cmpq VMOPT__T_INLINE_MAX(%rcx), %rdx
-    ja 8f
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm0, 32(%rdi)
-    vmovdqu %ymm0, -64(%rdi, %rdx)
-    vmovdqu %ymm0, -32(%rdi, %rdx)
-    cmpq $128, %rdx
-    jbe 9f
-    vmovdqu %ymm0, 64(%rdi)
-    vmovdqu %ymm0, 96(%rdi)
-    vmovdqu %ymm0, -128(%rdi, %rdx)
-    vmovdqu %ymm0, -96(%rdi, %rdx)
-    cmpq $256, %rdx
-    jbe 9f
-    vmovdqu %ymm0, 128(%rdi)
-    vmovdqu %ymm0, 160(%rdi)
-    vmovdqu %ymm0, 192(%rdi)
-    vmovdqu %ymm0, 224(%rdi)
-    vmovdqu %ymm0, -256(%rdi, %rdx)
-    vmovdqu %ymm0, -224(%rdi, %rdx)
-    vmovdqu %ymm0, -192(%rdi, %rdx)
-    vmovdqu %ymm0, -160(%rdi, %rdx)
-9:  vzeroupper
-    ret
-    /* Past inline_max: the table's vector loop, or the C body's choice. */
-8:  vzeroupper
-    cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
-    jae vmopt__entry_avx2_set_large
-    jmp *VMOPT__T_SET(%rcx)
-.Lset_avx2_lt32:
-    movzbl %sil, %ecx
-    movabsq $0x0101010101010101, %r8
-    imulq %r8, %rcx
-    cmpl $16, %edx
-    jae 6f
-    cmpl $8, %edx
-    jae 2f
-    cmpl $4, %edx
-    jae 4f
-    cmpl $1, %edx
-    jbe 3f
-    movw %cx, (%rdi)
-    movw %cx, -2(%rdi, %rdx)
-    ret
-3:  jb 5f
-    movb %cl, (%rdi)
-5:  ret
-4:  movl %ecx, (%rdi)
-    movl %ecx, -4(%rdi, %rdx)
-    ret
-2:  movq %rcx, (%rdi)
-    movq %rcx, -8(%rdi, %rdx)
-    ret
-6:  vmovq %rcx, %xmm0
-    vpunpcklqdq %xmm0, %xmm0, %xmm0
-    vmovdqu %xmm0, (%rdi)
-    vmovdqu %xmm0, -16(%rdi, %rdx)
-    ret
     .size F_MEMSET, . - F_MEMSET
 
     .section .rodata

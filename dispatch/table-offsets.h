@@ -1,7 +1,8 @@
 /* Where the asm front (dispatch/front-x86.S) finds the live table's fields:
- * byte offsets into vmopt__mem_table (dispatch/dispatch.h), which
- * dispatch/table.c checks with static assertions, so that a change to the
- * struct fails the build rather than the copy. */
+ * byte offsets into vmopt__mem_table (dispatch/dispatch.h) and into
+ * vmopt__mem_front (dispatch/entry.h), which dispatch/table.c checks with
+ * static assertions, so that a change to a struct fails the build rather
+ * than the copy. */
 #ifndef VMOPT_DISPATCH_TABLE_OFFSETS_H
 #define VMOPT_DISPATCH_TABLE_OFFSETS_H
 
@@ -10,5 +11,8 @@
 #define VMOPT__T_SET_SPECIAL_MIN 56
 #define VMOPT__T_MOVE 64
 #define VMOPT__T_SET 88
+
+#define VMOPT__FRONT_WORD 0
+#define VMOPT__FRONT_INLINE_MAX 8
 
 #endif

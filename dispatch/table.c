@@ -61,9 +61,18 @@ const vmopt__mem_table vmopt__mem_baseline = {
     .nt_name = "none",
 };
 
+/* The asm front's memcpy and memset compare n with one word first
+ * (front-x86.S): below it, AVX-512's masked copy or the C body; from it,
+ * the 32-64 B path both vector entries share.  AVX-512's word, 32: below
+ * 32 B the masked copy.  avx2's, 0: never below, its ladder comes after.
+ * Every other entry's, SIZE_MAX: always below, the C body. */
+#define FRONT_WORD_AVX512 32u
+#define FRONT_WORD_AVX2 0u
+#define FRONT_WORD_C SIZE_MAX
+
 _Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
 _Atomic unsigned char vmopt__mem_entry_live = BASELINE_SIMD;
-_Atomic size_t vmopt__mem_front_word;
+_Alignas(16) vmopt__mem_front_words vmopt__mem_front = {.word = FRONT_WORD_C};
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -92,15 +101,8 @@ _Static_assert(offsetof(vmopt__mem_table, move_special_min) == VMOPT__T_MOVE_SPE
 _Static_assert(offsetof(vmopt__mem_table, set_special_min) == VMOPT__T_SET_SPECIAL_MIN, "table-offsets.h");
 _Static_assert(offsetof(vmopt__mem_table, move) == VMOPT__T_MOVE, "table-offsets.h");
 _Static_assert(offsetof(vmopt__mem_table, set) == VMOPT__T_SET, "table-offsets.h");
-
-#ifdef __x86_64__
-/* The asm front's memcpy computes n - word once.  AVX-512's word, 32: the
- * borrow (CF) says n < 32, the masked copy.  avx2's, 2^63 + 32: CF always
- * set, and the signed overflow (OF, and SF with it) says n >= 32.  The
- * baseline's, 0: no borrow, no overflow, the C body. */
-#define FRONT_WORD_AVX512 32u
-#define FRONT_WORD_AVX2 ((size_t)1 << 63 | 32u)
-#endif
+_Static_assert(offsetof(vmopt__mem_front_words, word) == VMOPT__FRONT_WORD, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_front_words, inline_max) == VMOPT__FRONT_INLINE_MAX, "table-offsets.h");
 
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
@@ -115,10 +117,10 @@ const vmopt__mem_entry vmopt__mem_entries[] = {
 #endif
 #ifdef __aarch64__
     /* Two predicated SVE vectors, then 16-byte NEON moves. */
-    {VMOPT__SIMD_SVE, 16, 0, 0, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
+    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
      vmopt__entry_sve_set, vmopt__entry_sve_move_with, vmopt__entry_sve_set_with, vmopt__entry_sve_front},
 #endif
-    {BASELINE_SIMD, 16, 16, 0, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
+    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
@@ -249,7 +251,8 @@ void vmopt__mem_unlock(void)
 static void publish_stores(const vmopt__mem_table *t)
 {
     atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)t->entry, memory_order_relaxed);
-    atomic_store_explicit(&vmopt__mem_front_word, vmopt__mem_entry_for(t->entry)->front_word, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front.inline_max, t->inline_max, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front.word, vmopt__mem_entry_for(t->entry)->front_word, memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }
 
