@@ -16,6 +16,14 @@
  * buffers 2 KiB apart modulo 4 KiB, at offsets spread over a 256 KiB window
  * (the L2 of most machines), the same offsets for both.
  *
+ * Code placement moves a ratio by up to a tenth from one process to the
+ * next (where the preload, the C library and this loop land: Zen 3, AMD
+ * family 25 model 1, same build, same streams), so by default the replay
+ * runs in five processes one after another (VMOPT_BENCH_PROCS; one with
+ * VMOPT_BENCH_QUICK), each with its own address layout and its own empty
+ * cache directory, and a stream's figure is the median of the processes'
+ * medians; the range over the processes is printed beside it.
+ *
  * --stats measures what VMOPT_STATS=1 costs instead: the preload against
  * a second copy of it (a copy of the file, so that it is a second library
  * with its own state) loaded with VMOPT_STATS=1, which counts every call
@@ -33,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/harness.h"
@@ -170,19 +179,198 @@ static void bind(impl *im, void *h)
     im->set = (set_fn)sym(h, "memset");
 }
 
+/* One stream's rounds, from one process or several: round k of process p
+ * at [p * samples + k]. */
+typedef struct {
+    char name[64];
+    size_t n, small;
+    double *tl, *tv;
+} result;
+
+/* samples rounds of stream st, libc and vmopt alternating first. */
+static void measure(const stream *st, const impl *libc, const impl *vm, unsigned char *a, unsigned char *b,
+                    unsigned samples, double *tl, double *tv)
+{
+    job jv = {vm, st, b + 2048, a}, jl = {libc, st, b + 2048, a};
+    /* Passes per timing: at least 2 ms of calls. */
+    unsigned reps = 1;
+    double t0 = bench_now_ns();
+    run_stream(&jl);
+    run_stream(&jv);
+    double one = (bench_now_ns() - t0) / 2;
+    while (reps * one < 2e6)
+        reps *= 2;
+    for (unsigned k = 0; k < samples; k++)
+        for (int o = 0; o < 2; o++) {
+            job *j = (k + o) % 2 ? &jv : &jl;
+            double t = bench_now_ns();
+            for (unsigned r = 0; r < reps; r++)
+                run_stream(j);
+            t = (bench_now_ns() - t) / reps / (double)st->n;
+            (j == &jv ? tv : tl)[k] = t;
+        }
+}
+
+static double median_ratio(const double *tl, const double *tv, unsigned n, double *scratch)
+{
+    for (unsigned k = 0; k < n; k++)
+        scratch[k] = tl[k] / tv[k];
+    return bench_median(scratch, n);
+}
+
+/* The table, the geometric mean and the JSON records. */
+static void report(result *res, int ns, unsigned procs, unsigned samples, const char *lname, const char *vname,
+                   int stats)
+{
+    unsigned all = procs * samples;
+    printf("\n%u process%s of %u rounds; in each round, one pass over the stream with each, the order\n"
+           "alternating; ratio: the median over the processes of the median of their rounds' %s/%s time\n"
+           "ratios (> 1: %s is faster), [lowest, highest] process\n\n",
+           procs, procs > 1 ? "es" : "", samples, lname, vname, vname);
+    printf("%-16s %8s %7s %10s %10s %8s %16s\n", "stream", "calls", "<=256B", lname, vname, "ratio",
+           "[low, high]");
+    double logsum = 0, worst = 1e9;
+    double *scratch = calloc(all, sizeof *scratch), *per = calloc(procs, sizeof *per);
+    if (!scratch || !per)
+        abort();
+    for (int i = 0; i < ns; i++) {
+        result *x = &res[i];
+        for (unsigned p = 0; p < procs; p++)
+            per[p] = median_ratio(x->tl + p * samples, x->tv + p * samples, samples, scratch);
+        double ratio = bench_median(per, procs); /* sorts per */
+        bench_result r[2];
+        char names[2][96];
+        for (int k = 0; k < 2; k++) {
+            double *v = k ? x->tv : x->tl;
+            memcpy(scratch, v, all * sizeof *v);
+            double med = bench_median(scratch, all);
+            snprintf(names[k], sizeof names[k], "%s %s", x->name, k ? vname : lname);
+            r[k] = (bench_result){.group = "replay", .name = names[k], .samples = all, .calls_per_sample = x->n,
+                                  .median_ns = med, .p10_ns = scratch[all / 10],
+                                  .p90_ns = scratch[all - 1 - all / 10], .sample_ns = v};
+        }
+        bench_record(&r[0], NULL);
+        bench_record(&r[1], &r[0]);
+        logsum += log(ratio);
+        if (ratio < worst)
+            worst = ratio;
+        printf("%-16s %8zu %6.1f%% %7.2f ns %7.2f ns %7.3fx  [%.3f, %.3f]\n", x->name, x->n,
+               100.0 * (double)x->small / (double)x->n, r[0].median_ns, r[1].median_ns, ratio, per[0],
+               per[procs - 1]);
+        fflush(stdout);
+    }
+    free(scratch);
+    free(per);
+    printf("\ngeometric mean over %d streams: %.3fx %s speed (worst stream %.3fx)\n", ns, exp(logsum / ns),
+           stats ? "vmopt's without statistics" : "the C library's", worst);
+    if (stats)
+        printf("bar: VMOPT_STATS=1 costs at most 1%%: %+.2f%%, %s\n", 100 * (1 / exp(logsum / ns) - 1),
+               exp(logsum / ns) >= 0.99 ? "met" : "NOT MET");
+}
+
+/* A process of the replay: this program again, which prints each stream
+ * as "S name calls small" and each round as "R stream round libc vmopt". */
+static int child_rounds(char **argv, result *res, int *ns, unsigned p, unsigned samples)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        setenv("VMOPT_REPLAY_CHILD", "1", 1);
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    FILE *f = fdopen(fd[0], "r");
+    char line[256];
+    int got = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        char name[64];
+        size_t n, small;
+        unsigned i, k;
+        double tl, tv;
+        if (sscanf(line, "S %63s %zu %zu", name, &n, &small) == 3 && p == 0 && *ns < 32) {
+            result *x = &res[(*ns)++];
+            snprintf(x->name, sizeof x->name, "%s", name);
+            x->n = n;
+            x->small = small;
+        } else if (sscanf(line, "R %u %u %lf %lf", &i, &k, &tl, &tv) == 4 && i < (unsigned)*ns && k < samples) {
+            res[i].tl[p * samples + k] = tl;
+            res[i].tv[p * samples + k] = tv;
+            got++;
+        } else if (line[0] != 'S') {
+            fputs(line, stderr);
+        }
+    }
+    if (f)
+        fclose(f);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == *ns * (int)samples ? 0 : -1;
+}
+
+static void remove_cache_dir(void)
+{
+    const char *d = getenv("VMOPT_CACHE_DIR");
+    if (d && strncmp(d, "/tmp/vmopt-replay-", 18) == 0)
+        rmdir(d); /* empty unless the preload saved a plan: then kept, to read */
+}
+
 int main(int argc, char **argv)
 {
+    char **args = argv;
     int stats = argc > 1 && strcmp(argv[1], "--stats") == 0;
     if (stats) {
         argv++;
         argc--;
     }
     const char *lib = argc > 1 ? argv[1] : ".libs/libvmopt-preload.so";
-    char tmpl[] = "/tmp/vmopt-replay-XXXXXX";
-    if (!getenv("VMOPT_CACHE_DIR") && mkdtemp(tmpl))
-        setenv("VMOPT_CACHE_DIR", tmpl, 1);
     unsigned samples = getenv("VMOPT_BENCH_QUICK") ? 7 : 21;
+    const char *pe = getenv("VMOPT_BENCH_PROCS");
+    unsigned procs = pe ? (unsigned)atoi(pe) : getenv("VMOPT_BENCH_QUICK") ? 1 : 5;
+    if (procs < 1 || procs > 64)
+        procs = 1;
+    int child = getenv("VMOPT_REPLAY_CHILD") != NULL;
+    const char *lname = stats ? "vmopt" : "libc", *vname = stats ? "vmopt+stats" : "vmopt";
+    enum { MAX_STREAMS = 32 };
+    static result res[MAX_STREAMS];
 
+    if (!child && procs > 1) {
+        char cpu[256];
+        bench_cpu(cpu, sizeof cpu);
+        printf("cpu: %s\npreload: %s\n%s\n", cpu, lib,
+               stats ? "reference: the preload without statistics; vmopt+stats: a copy of it with VMOPT_STATS=1"
+                     : "libc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)");
+        if (stats)
+            bench_output_name("bench-replay-stats");
+        for (int i = 0; i < MAX_STREAMS; i++) {
+            res[i].tl = calloc(procs * samples, sizeof(double));
+            res[i].tv = calloc(procs * samples, sizeof(double));
+            if (!res[i].tl || !res[i].tv)
+                abort();
+        }
+        int ns = 0;
+        for (unsigned p = 0; p < procs; p++)
+            if (child_rounds(args, res, &ns, p, samples) != 0 || ns == 0) {
+                fprintf(stderr, "bench-replay: process %u of %u failed\n", p + 1, procs);
+                return 1;
+            }
+        report(res, ns, procs, samples, lname, vname, stats);
+        return 0;
+    }
+
+    static char tmpl[] = "/tmp/vmopt-replay-XXXXXX";
+    if (!getenv("VMOPT_CACHE_DIR") && mkdtemp(tmpl)) {
+        setenv("VMOPT_CACHE_DIR", tmpl, 1);
+        atexit(remove_cache_dir);
+    }
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         fprintf(stderr, "bench-replay: %s\n", dlerror());
@@ -208,8 +396,6 @@ int main(int argc, char **argv)
         }
         /* vmopt without statistics is the reference; the candidate counts. */
         libc = vm;
-        libc.name = "vmopt";
-        vm.name = "vmopt+stats";
         bind(&vm, hs);
         bench_output_name("bench-replay-stats");
     } else {
@@ -223,13 +409,14 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    char cpu[256];
-    bench_cpu(cpu, sizeof cpu);
-    printf("cpu: %s\npreload: %s\n%s\n", cpu, lib,
-           stats ? "reference: the preload without statistics; vmopt+stats: a copy of it with VMOPT_STATS=1"
-                 : "libc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)");
+    if (!child) {
+        char cpu[256];
+        bench_cpu(cpu, sizeof cpu);
+        printf("cpu: %s\npreload: %s\n%s\n", cpu, lib,
+               stats ? "reference: the preload without statistics; vmopt+stats: a copy of it with VMOPT_STATS=1"
+                     : "libc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)");
+    }
 
-    enum { MAX_STREAMS = 32 };
     static stream st[MAX_STREAMS];
     int ns = 0;
     for (int i = 2; i < argc && ns < MAX_STREAMS; i++)
@@ -251,66 +438,25 @@ int main(int argc, char **argv)
     memset(a, 1, cap);
     memset(b, 2, cap + 4096);
 
-    printf("\n%u rounds; in each, one pass over the stream with each, the order alternating;\n"
-           "ratio: the median of the rounds' %s/%s time ratios (> 1: %s is faster)\n\n",
-           samples, libc.name, vm.name, vm.name);
-    printf("%-16s %8s %7s %10s %10s %8s %16s\n", "stream", "calls", "<=256B", libc.name, vm.name, "ratio", "[p10, p90]");
-    double logsum = 0, worst = 1e9;
-    double *tl = calloc(samples, sizeof *tl), *tv = calloc(samples, sizeof *tv), *ra = calloc(samples, sizeof *ra);
-    if (!tl || !tv || !ra)
-        abort();
     for (int i = 0; i < ns; i++) {
-        job jv = {&vm, &st[i], b + 2048, a}, jl = {&libc, &st[i], b + 2048, a};
-        /* Passes per timing: at least 2 ms of calls. */
-        unsigned reps = 1;
-        double t0 = bench_now_ns();
-        run_stream(&jl);
-        run_stream(&jv);
-        double one = (bench_now_ns() - t0) / 2;
-        while (reps * one < 2e6)
-            reps *= 2;
-        for (unsigned k = 0; k < samples; k++) {
-            for (int o = 0; o < 2; o++) {
-                job *j = (k + o) % 2 ? &jv : &jl;
-                double t = bench_now_ns();
-                for (unsigned r = 0; r < reps; r++)
-                    run_stream(j);
-                t = (bench_now_ns() - t) / reps / (double)st[i].n;
-                if (j == &jv)
-                    tv[k] = t;
-                else
-                    tl[k] = t;
-            }
-            ra[k] = tl[k] / tv[k];
+        result *x = &res[i];
+        snprintf(x->name, sizeof x->name, "%s", st[i].name);
+        x->n = st[i].n;
+        x->small = st[i].small;
+        x->tl = calloc(samples, sizeof *x->tl);
+        x->tv = calloc(samples, sizeof *x->tv);
+        if (!x->tl || !x->tv)
+            abort();
+        measure(&st[i], &libc, &vm, a, b, samples, x->tl, x->tv);
+        if (child) {
+            printf("S %s %zu %zu\n", x->name, x->n, x->small);
+            for (unsigned k = 0; k < samples; k++)
+                printf("R %d %u %.17g %.17g\n", i, k, x->tl[k], x->tv[k]);
+            fflush(stdout);
         }
-        bench_result r[2];
-        for (int k = 0; k < 2; k++) {
-            double *v = k ? tv : tl;
-            r[k] = (bench_result){.group = "replay", .name = st[i].name, .samples = samples,
-                                  .calls_per_sample = reps * st[i].n, .median_ns = bench_median(v, samples),
-                                  .p10_ns = v[samples / 10], .p90_ns = v[samples - 1 - samples / 10],
-                                  .sample_ns = v};
-        }
-        char vname[96], lname[96];
-        snprintf(lname, sizeof lname, "%s %s", st[i].name, libc.name);
-        snprintf(vname, sizeof vname, "%s %s", st[i].name, vm.name);
-        r[0].name = lname;
-        r[1].name = vname;
-        bench_record(&r[0], NULL);
-        bench_record(&r[1], &r[0]);
-        double ratio = bench_median(ra, samples);
-        logsum += log(ratio);
-        if (ratio < worst)
-            worst = ratio;
-        printf("%-16s %8zu %6.1f%% %7.2f ns %7.2f ns %7.3fx  [%.3f, %.3f]\n", st[i].name, st[i].n,
-               100.0 * (double)st[i].small / (double)st[i].n, r[0].median_ns, r[1].median_ns, ratio,
-               ra[samples / 10], ra[samples - 1 - samples / 10]);
-        fflush(stdout);
     }
-    printf("\ngeometric mean over %d streams: %.3fx %s speed (worst stream %.3fx)\n", ns, exp(logsum / ns),
-           stats ? "vmopt's without statistics" : "the C library's", worst);
-    if (stats)
-        printf("bar: VMOPT_STATS=1 costs at most 1%%: %+.2f%%, %s\n", 100 * (1 / exp(logsum / ns) - 1),
-               exp(logsum / ns) >= 0.99 ? "met" : "NOT MET");
+    if (child)
+        return 0;
+    report(res, ns, 1, samples, lname, vname, stats);
     return 0;
 }
