@@ -102,20 +102,27 @@
     .endr
 .endm
 
-/* Stores of the w-byte register r: vectors from to from + k - 1 at the
- * front, bytes [from * w, (from + k) * w), then as many at the back,
- * [n - (from + k) * w, n - from * w). */
-.macro SET_RING insn, r, w, from, k
+/* Stores of the w-byte register r, vectors from to from + k - 1 counted
+ * from the front: bytes [from * w, (from + k) * w); SET_BACK counts them
+ * from the end, [n - (from + k) * w, n - from * w), in ascending order;
+ * SET_RING does both. */
+.macro SET_FRONT insn, r, w, from, k
     o = \from * \w
     .rept \k
     \insn \r, o(%rdi)
     o = o + \w
     .endr
+.endm
+.macro SET_BACK insn, r, w, from, k
     o = (\from + \k) * \w
     .rept \k
     \insn \r, (-o)(%rdi, %rdx)
     o = o - \w
     .endr
+.endm
+.macro SET_RING insn, r, w, from, k
+    SET_FRONT \insn, \r, \w, \from, \k
+    SET_BACK \insn, \r, \w, \from, \k
 .endm
 
     .text
@@ -394,14 +401,23 @@ FUNC(F_MEMSET)
     /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
     cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
     ja 8f
-    SET_RING vmovdqu, %ymm0, 32, 0, 2
+    SET_FRONT vmovdqu, %ymm0, 32, 0, 2
     cmpq $128, %rdx
-    jbe 9f
-    SET_RING vmovdqu, %ymm0, 32, 2, 2
+    ja 1f
+    SET_BACK vmovdqu, %ymm0, 32, 0, 2
+    vzeroupper
+    ret
+    .p2align 4
+1:  SET_FRONT vmovdqu, %ymm0, 32, 2, 2
     cmpq $256, %rdx
-    jbe 9f
-    SET_RING vmovdqu, %ymm0, 32, 4, 4
-9:  vzeroupper
+    ja 2f
+    SET_BACK vmovdqu, %ymm0, 32, 0, 4
+    vzeroupper
+    ret
+    .p2align 4
+2:  SET_FRONT vmovdqu, %ymm0, 32, 4, 4
+    SET_BACK vmovdqu, %ymm0, 32, 0, 8
+    vzeroupper
     ret
     /* Past inline_max: the table's vector loop, or the C body's choice. */
 8:  vzeroupper
