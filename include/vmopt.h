@@ -385,7 +385,7 @@ typedef struct {
     unsigned fold;          /* xor-fold: the page number's bits folded onto the index */
     uint64_t hits;
 } vmopt__tlb_fast;
-VMOPT_EXTERN void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault);
+VMOPT_EXTERN VMOPT_HOT_CALL void *vmopt__tlb_miss(vmopt_tlb *tlb, uint64_t vaddr, unsigned access, int *fault);
 
 /* The byte offset of page's set under a hash other than the mask, pre-
  * shifted as the mask's (QEMU's trick):

@@ -588,6 +588,40 @@ static void test_victims_that_pay(void **state)
     vmopt_tlb_destroy(tlb);
 }
 
+/* A working set the victims never help: each try of them that does not
+ * pay doubles the rest before the next (15, 31, 63, ... checks), so over
+ * 2000 checks of 64 fills they are tried about 7 times, not once in 16
+ * checks (125 times) as with a fixed rest; the first try comes as before. */
+static void test_victims_back_off(void **state)
+{
+    static guest g;
+    make_guest(&g, 12);
+    vmopt_tlb *tlb = direct_tlb(&g, 64, 64, 64, 8, 1, 0);
+    for (int i = 0; i < POOL; i++) {
+        g.pages[i].vpn = 0x40000 + (next() & 0xfffff);
+        g.pages[i].host = (uintptr_t)(i + 1) << 20;
+        g.pages[i].prot = 7;
+    }
+    int fault, was = 8, tries = 0, first = -1;
+    for (int check = 0; check < 2000; check++) {
+        for (int r = 0; r < 64; r++) {
+            pte *p = &g.pages[next() % POOL];
+            assert_ptr_equal(vmopt_tlb_lookup(tlb, p->vpn << 12, VMOPT_TLB_READ, &fault), (void *)p->host);
+        }
+        vmopt_tlb_config got;
+        vmopt_tlb_get_config(tlb, &got);
+        if (got.victim && !was) {
+            tries++;
+            if (first < 0)
+                first = check;
+        }
+        was = got.victim;
+    }
+    assert_true(first >= 0 && first <= 17);
+    assert_true(tries >= 5 && tries <= 8);
+    vmopt_tlb_destroy(tlb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_conflicts_grow),
         cmocka_unit_test(test_growth_keeps_entries),
         cmocka_unit_test(test_victims_that_pay),
+        cmocka_unit_test(test_victims_back_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

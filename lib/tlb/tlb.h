@@ -35,6 +35,7 @@ struct vmopt_tlb {
      * 0 for victim_rest checks after the victims did not pay (tlb.c,
      * victims_check), with the misses and victim hits at the last check. */
     unsigned n_victim, n_search, next_victim, victim_rest;
+    unsigned victim_backoff; /* the next rest: VICTIM_REST, doubled by each try that did not pay */
     uint64_t check_misses, check_victim_hits;
     uint64_t asid;
     atomic_int flush_pending;
