@@ -561,7 +561,7 @@ static void victims_check(struct vmopt_tlb *t)
  * of which ends here. */
 static int miss_extras(const struct vmopt_tlb *t)
 {
-    return t->ways > 1 || t->fast.hash != VMOPT_TLB_HASH_MASK || t->n_search || t->track_recent;
+    return t->ways > 1 || t->fast.hash != VMOPT_TLB_HASH_MASK || t->n_search;
 }
 
 static void run_flush(struct vmopt_tlb *t)
@@ -652,7 +652,7 @@ static inline __attribute__((always_inline)) void set_tags(vmopt__tlb_entry *e, 
 
 /* Entry e, at index i, takes the fill's translation of page; what it held
  * for another page moves to the victim TLB.  plain (a constant): the
- * victims and the recent ring are known to be off. */
+ * victims are known to be off, and the caller records the recent ring. */
 static inline __attribute__((always_inline)) void install_as(struct vmopt_tlb *t, vmopt__tlb_entry *e, uint64_t i,
                                                              uint64_t page, void *host, unsigned prot, int plain)
 {
@@ -782,7 +782,8 @@ static __attribute__((noinline)) void check_after_fills(struct vmopt_tlb *t)
 
 /* The miss of an entry that needs nothing but a fill: the common case of
  * a table that has settled (a direct-mapped one under the mask, its
- * victims and its shadow resting because they did not pay), with 20 fewer
+ * victims resting because they did not pay; the shadow's sample and the
+ * ring of recent pages cost it a test each), with 20 fewer
  * instructions than the full path (callgrind, Zen 4 build): a working set
  * far beyond the largest table misses on almost every access.  Its own
  * function, reached by a tail jump, and what it needs after the fill kept
@@ -804,6 +805,8 @@ static __attribute__((noinline)) void *plain_miss(struct vmopt_tlb *t, uint64_t 
     uint64_t i = ((page >> t->fast.shift) & t->fast.index_mask) >> 5;
     if (t->shadow_live)
         shadow_miss(t, page);
+    if (t->track_recent)
+        t->recent[t->n_recent++ % VMOPT__TLB_RECENT] = page;
     install_as(t, &t->table[i], i, page, f.host, f.prot, 1);
     if (__builtin_expect(++t->fills_since_check >= t->n_entries, 0))
         check_after_fills(t);

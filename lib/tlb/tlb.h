@@ -63,7 +63,8 @@ struct vmopt_tlb {
     uint64_t n_recent;
     int track_recent;
     /* 0 when a miss needs none of the above: one way, the mask, no victims
-     * searched, the shadow resting, nothing recorded (tlb.c, plain_miss).
+     * searched (tlb.c, plain_miss, which samples the shadow and records
+     * the recent pages itself).
      * Set again at the end of every check, flush and create. */
     int miss_extras;
     vmopt_tlb_stats stats;
