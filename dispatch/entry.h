@@ -1,9 +1,11 @@
 /* The entries: the bodies of the exported functions (memcpy, vmopt_memcpy,
  * ...), one per vector width, each built with its own ISA flags.  The
- * exported function branches once on the width the live table chose
- * (vmopt__mem_entry_live, one byte, the same for the process's life but
- * for a retune) and jumps to that body; the baseline body is inline in
- * body.h, valid on every CPU of the architecture and before any probe. */
+ * exported function branches once on the width the live table chose and
+ * goes to that body: on x86-64 the asm front compares the size with
+ * vmopt__mem_front.word; elsewhere the C body (body.h) reads the entry
+ * byte, vmopt__mem_entry_live.  Both are the same for the process's life
+ * but for a retune.  The baseline body is inline in body.h, valid on every
+ * CPU of the architecture and before any probe. */
 #ifndef VMOPT_DISPATCH_ENTRY_H
 #define VMOPT_DISPATCH_ENTRY_H
 
