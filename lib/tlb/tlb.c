@@ -112,13 +112,11 @@ static int set_table(struct vmopt_tlb *t, uint64_t n, int carry)
 {
     vmopt__tlb_entry *table = aligned_alloc(64, n * sizeof *table);
     uint32_t *used = malloc(n * sizeof *used);
-    uint8_t *listed = calloc(n, 1);
     uint8_t *next_way = calloc(n / t->ways, 1);
     uint8_t *occupancy = malloc(n / t->ways);
-    if (!table || !used || !listed || !next_way || !occupancy) {
+    if (!table || !used || !next_way || !occupancy) {
         free(table);
         free(used);
-        free(listed);
         free(next_way);
         free(occupancy);
         return -ENOMEM;
@@ -127,13 +125,13 @@ static int set_table(struct vmopt_tlb *t, uint64_t n, int carry)
     t->window_misses = t->window_shadow_hits = 0;
     vmopt__tlb_entry *old = t->table;
     uint32_t *old_used = t->used;
-    uint64_t old_n_used = carry && old ? t->n_used : 0;
-    free(t->listed);
+    uint64_t old_n_used = carry && old ? t->n_used : 0, old_n = t->n_entries;
+    int old_whole = t->used_overflow; /* the list missed some: walk the whole old table */
     free(t->next_way);
     free(t->occupancy);
     t->table = table;
     t->used = used;
-    t->listed = listed;
+    t->used_overflow = 0;
     t->next_way = next_way;
     t->occupancy = occupancy;
     t->n_used = 0;
@@ -142,8 +140,9 @@ static int set_table(struct vmopt_tlb *t, uint64_t n, int carry)
     uint64_t sets = n / t->ways;
     t->set_bits = log2u(sets);
     set_hash(t, t->hash);
-    for (uint64_t u = 0; u < old_n_used; u++) {
-        const vmopt__tlb_entry *e = &old[old_used[u]];
+    uint64_t walk = old_whole && carry && old ? old_n : old_n_used;
+    for (uint64_t u = 0; u < walk; u++) {
+        const vmopt__tlb_entry *e = &old[old_whole ? u : old_used[u]];
         if (!is_valid(e))
             continue; /* flushed by page since it was listed */
         uint64_t page = page_of(e), set = set_of(t, page);
@@ -221,16 +220,14 @@ static void clear_victims(struct vmopt_tlb *t)
 /* Clears what was used, or the whole table when most of it was. */
 static void clear_used(struct vmopt_tlb *t)
 {
-    if (t->n_used > t->n_entries / 4) {
+    if (t->n_used > t->n_entries / 4 || t->used_overflow) {
         memset(t->table, 0xff, t->n_entries * sizeof *t->table);
-        memset(t->listed, 0, t->n_entries);
     } else {
-        for (uint64_t i = 0; i < t->n_used; i++) {
+        for (uint64_t i = 0; i < t->n_used; i++)
             invalidate(&t->table[t->used[i]]);
-            t->listed[t->used[i]] = 0;
-        }
     }
     t->n_used = 0;
+    t->used_overflow = 0;
     t->n_valid = 0;
     clear_victims(t);
 }
@@ -576,13 +573,18 @@ static void run_flush(struct vmopt_tlb *t)
 }
 
 /* Puts entry i, empty until now, on the used list.  A valid entry is on
- * it already (the invariant), so replacing one lists nothing. */
+ * it already (the invariant), so replacing one lists nothing.  An entry
+ * flushed by page and filled again goes on it twice, which costs a flush
+ * one more store; a list full of such repeats stops taking entries and
+ * makes the next flush clear the whole table.  No byte per entry says
+ * "listed": that test was a load and a store of a random byte on every
+ * fill into an empty entry, most of the misses after a flush. */
 static void list_entry(struct vmopt_tlb *t, uint64_t i)
 {
-    if (!t->listed[i]) {
-        t->listed[i] = 1;
+    if (__builtin_expect(t->n_used < t->n_entries, 1))
         t->used[t->n_used++] = (uint32_t)i;
-    }
+    else
+        t->used_overflow = 1;
 }
 
 /* Way w of the set whose first way is base: tables are laid out way by
@@ -1000,7 +1002,6 @@ VMOPT_EXTERN void vmopt_tlb_destroy(vmopt_tlb *t)
     free(t->shadow);
     free(t->table);
     free(t->used);
-    free(t->listed);
     free(t->next_way);
     free(t->occupancy);
     free(t);
@@ -1014,21 +1015,33 @@ int vmopt__tlb_is_valid(const struct vmopt_tlb *t, const char **why)
     set_index(t, &f, t->hash);
     if (memcmp(&f, &t->fast, sizeof f) != 0)
         return *why = "the hit path's index does not match the geometry", 0;
-    for (uint64_t i = 0; i < t->n_entries; i++) {
+    /* The used list as a byte per entry, here only: the table keeps none. */
+    uint8_t *listed = t->used_overflow ? NULL : calloc(t->n_entries, 1);
+    const char *bad = NULL;
+    for (uint64_t u = 0; listed && u < t->n_used && !bad; u++) {
+        if (t->used[u] >= t->n_entries)
+            bad = "the used list names an entry past the table";
+        else
+            listed[t->used[u]] = 1;
+    }
+    for (uint64_t i = 0; i < t->n_entries && !bad; i++) {
         const vmopt__tlb_entry *e = &t->table[i];
         if (!is_valid(e))
             continue;
-        if (!t->listed[i])
-            return *why = "a valid entry is not on the used list", 0;
         uint64_t page = page_of(e);
+        if (listed && !listed[i])
+            bad = "a valid entry is not on the used list";
         for (unsigned k = 0; k < 3; k++)
             if (e->tag[k] != INVALID_TAG && e->tag[k] != page)
-                return *why = "an entry's tags name two pages", 0;
+                bad = "an entry's tags name two pages";
         if (page & ~t->page_mask)
-            return *why = "a tag is not page-aligned", 0;
+            bad = "a tag is not page-aligned";
         if (set_of(t, page) != (i & ((UINT64_C(1) << t->set_bits) - 1)))
-            return *why = "an entry sits in the wrong set", 0;
+            bad = "an entry sits in the wrong set";
     }
+    free(listed);
+    if (bad)
+        return *why = bad, 0;
     if (t->n_used > t->n_entries)
         return *why = "used list longer than the table", 0;
     for (unsigned i = 0; i < t->n_victim; i++) {

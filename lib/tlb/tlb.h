@@ -22,7 +22,7 @@ struct vmopt_tlb {
     uint64_t n_valid;         /* entries of the table holding a translation */
     uint32_t *used;           /* entries filled since the last full flush */
     uint64_t n_used;
-    uint8_t *listed;          /* entry i is on `used` */
+    int used_overflow;        /* `used` was full and missed some: the next flush clears all */
     uint8_t *next_way;        /* per set: the way to replace next */
     uint8_t *occupancy;       /* per set: scratch for collisions_under() */
     vmopt__tlb_entry victim[VMOPT__TLB_MAX_VICTIM];
