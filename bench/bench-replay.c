@@ -51,7 +51,6 @@ typedef void *(*move_fn)(void *, const void *, size_t);
 typedef void *(*set_fn)(void *, int, size_t);
 
 typedef struct {
-    const char *name;
     move_fn op_move[3]; /* memcpy, memmove, mempcpy */
     set_fn set;
 } impl;
@@ -316,6 +315,16 @@ static int child_rounds(char **argv, result *res, int *ns, unsigned p, unsigned 
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == *ns * (int)samples ? 0 : -1;
 }
 
+/* The machine, the preload and the reference, above the table. */
+static void print_head(const char *lib, int stats)
+{
+    char cpu[256];
+    bench_cpu(cpu, sizeof cpu);
+    printf("cpu: %s\npreload: %s\n%s\n", cpu, lib,
+           stats ? "reference: the preload without statistics; vmopt+stats: a copy of it with VMOPT_STATS=1"
+                 : "libc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)");
+}
+
 static void remove_cache_dir(void)
 {
     const char *d = getenv("VMOPT_CACHE_DIR");
@@ -343,11 +352,7 @@ int main(int argc, char **argv)
     static result res[MAX_STREAMS];
 
     if (!child && procs > 1) {
-        char cpu[256];
-        bench_cpu(cpu, sizeof cpu);
-        printf("cpu: %s\npreload: %s\n%s\n", cpu, lib,
-               stats ? "reference: the preload without statistics; vmopt+stats: a copy of it with VMOPT_STATS=1"
-                     : "libc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)");
+        print_head(lib, stats);
         if (stats)
             bench_output_name("bench-replay-stats");
         for (int i = 0; i < MAX_STREAMS; i++) {
@@ -376,7 +381,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-replay: %s\n", dlerror());
         return 1;
     }
-    static impl vm = {.name = "vmopt"}, libc = {.name = "libc"};
+    static impl vm, libc;
     bind(&vm, h);
     /* The reference: the C library's, as its IFUNC resolved them for this
      * CPU; with --stats, vmopt counting. */
@@ -409,13 +414,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if (!child) {
-        char cpu[256];
-        bench_cpu(cpu, sizeof cpu);
-        printf("cpu: %s\npreload: %s\n%s\n", cpu, lib,
-               stats ? "reference: the preload without statistics; vmopt+stats: a copy of it with VMOPT_STATS=1"
-                     : "libc: the C library's memcpy/memmove/mempcpy/memset (IFUNC-selected)");
-    }
+    if (!child)
+        print_head(lib, stats);
 
     static stream st[MAX_STREAMS];
     int ns = 0;
