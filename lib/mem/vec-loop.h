@@ -16,6 +16,12 @@
  *                optional: sizes up to VEC_SMALL_MAX() (at least 2 * VEC)
  *                done by these instead of the overlapping vector moves,
  *                as the SVE kernels' predicated pairs do
+ *   VEC_ASM_MOVE, VEC_ASM_SET, VEC_ASM_MOVE_SMALL, VEC_ASM_SET_SMALL
+ *                optional: the table's move and set are the asm entries
+ *                VEC_ASM_MOVE and VEC_ASM_SET, which loop past 8 * VEC
+ *                themselves and tail-call this file's vec_move and vec_set,
+ *                exported under the other two names, below it (avx2's,
+ *                lib/mem/mem-avx2-loop.S)
  * Everything here is static; the file exports only its table.
  *
  * The shape follows glibc's: up to 8 vectors with overlapping loads and
@@ -122,7 +128,21 @@ static inline __attribute__((always_inline)) void move_backward(unsigned char *d
         STORE(end - (i + 1) * VEC, tail[i]);
 }
 
-static void *vec_move(void *dst, const void *src, size_t n)
+#ifdef VEC_ASM_MOVE
+#define vec_move VEC_ASM_MOVE_SMALL
+#define vec_set VEC_ASM_SET_SMALL
+#define VEC_LINKAGE
+void *VEC_ASM_MOVE(void *dst, const void *src, size_t n);
+void *VEC_ASM_SET(void *dst, int c, size_t n);
+void *vec_move(void *dst, const void *src, size_t n);
+void *vec_set(void *dst, int c, size_t n);
+#else
+#define VEC_ASM_MOVE vec_move
+#define VEC_ASM_SET vec_set
+#define VEC_LINKAGE static
+#endif
+
+VEC_LINKAGE void *vec_move(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
@@ -153,7 +173,7 @@ static void *vec_move_nt(void *dst, const void *src, size_t n)
     /* Streaming only pays for whole lines, and only when the ranges are
      * apart: the stores are weakly ordered against the loads. */
     if (n <= 8 * VEC || (uintptr_t)d - (uintptr_t)s < n || (uintptr_t)s - (uintptr_t)d < n)
-        return vec_move(dst, src, n);
+        return VEC_ASM_MOVE(dst, src, n);
     move_forward(d, s, n, 1);
     return dst;
 }
@@ -218,7 +238,7 @@ static inline __attribute__((always_inline)) void *vec_set_any(void *dst, int c,
     return dst;
 }
 
-static void *vec_set(void *dst, int c, size_t n)
+VEC_LINKAGE void *vec_set(void *dst, int c, size_t n)
 {
     return vec_set_any(dst, c, n, 0);
 }
@@ -231,8 +251,8 @@ static void *vec_set_nt(void *dst, int c, size_t n)
 #endif
 
 const vmopt__mem_kernels VEC_TABLE = {
-    .move = vec_move,
-    .set = vec_set,
+    .move = VEC_ASM_MOVE,
+    .set = VEC_ASM_SET,
 #ifndef VEC_NO_STREAM
     .move_nt = vec_move_nt,
     .set_nt = vec_set_nt,
