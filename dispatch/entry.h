@@ -50,7 +50,8 @@ extern _Atomic unsigned char vmopt__mem_entry_live;
 /* What the x86 front (dispatch/front-x86.S) reads before the table, in one
  * line, set with it by vmopt__mem_publish: the live entry's front_word,
  * which memcpy and memset compare the size with first, and the live
- * table's inline_max, which the avx2 paths compare it with past 64 B. */
+ * table's inline_max, which the avx2 paths compare it with past 64 B (0
+ * under the AVX-512 entry, whose sizes past 64 B take the path past it). */
 typedef struct {
     _Atomic size_t word;
     _Atomic size_t inline_max;

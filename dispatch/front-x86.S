@@ -7,13 +7,15 @@
  *     the probe, VMOPT_SIMD=sse2, VMOPT_DISABLE's pass-through);
  *   then, under both vector entries, n < 32 is avx2's (w = 0) ladder, and
  *     32-64 B two VEX 32-byte vectors and a vzeroupper, no branch taken;
- *   past 64 B, w says which: the avx2 paths fall through (up to 16 32-byte
- *     vectors, to inline_max, vmopt__mem_front.inline_max), AVX-512 takes
- *     one branch to its own (64-byte vectors and EVEX registers 16-31, to
- *     512 B).
+ *   past 64 B, the avx2 paths fall through up to inline_max
+ *     (vmopt__mem_front.inline_max, up to 16 32-byte vectors), which is 0
+ *     under AVX-512: its sizes take that branch, and then w says which
+ *     (AVX-512's own 64-byte vectors and EVEX registers 16-31, to 512 B,
+ *     or avx2's table).
  * So the avx2 path pays what glibc's does plus one load, one compare and
  * one branch not taken; the AVX-512 path one taken branch below 32 B and
- * past 64 B.  The word is read once, so a retune cannot split the tests.
+ * past 64 B.  The word is read once, so a retune cannot split the tests;
+ * a stale inline_max only sends a size to a path valid for both entries.
  * Past their own sizes both go to the table: the avx2 paths jump straight
  * to its vector loop below the smallest special threshold, otherwise to
  * the C bodies (dispatch/entry-x86.h), which choose.
@@ -241,10 +243,8 @@ ALIAS(F_MEMMOVE)
      * loop at 65-128 B 0.98-0.99x -> 1.03-1.06x glibc. */
     .p2align 4
 .Lmove_gt64:
-    testq %r9, %r9
-    jnz .Lmove_avx512_gt64
     cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
-    ja 3f
+    ja .Lmove_past
     cmpq $256, %rdx
     ja 5f
     vmovdqu (%rsi), %ymm0
@@ -281,9 +281,45 @@ ALIAS(F_MEMMOVE)
 5:  MOVE16X32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
     vzeroupper
     ret
-    /* Past inline_max.  memcpy (%rax is dst): below the smallest special
-     * threshold a tail jump to the table's vector loop, else the C body's
-     * choice.  mempcpy calls the C body and adds n. */
+    /* Past the avx2 paths' inline_max, which is 0 under the AVX-512 entry
+     * (table.c), so that its sizes past 64 B come here and the avx2 paths
+     * test no entry past 64 B: with that test, 129-256 B copies ran
+     * 0.92-0.95x glibc, without it 0.99-1.02x (Zen 3, the same-size loop;
+     * the AVX-512 entry takes as many branches as before). */
+.Lmove_past:
+    testq %r9, %r9
+    jz 3f
+    /* AVX-512, 65-128 B: two 64-byte vectors. */
+    cmpq $128, %rdx
+    ja .Lmove_avx512_gt128
+    MOVE2 vmovdqu64, 64, %zmm16, %zmm17
+    ret
+    /* 129-256 B: four 64-byte vectors, 257-512 B sixteen 32-byte ones
+     * (every load before any store); past that, the C body and its table.
+     * Interleaved against glibc 2.36 on AMD family 25 model 17, minimum of
+     * 61 rounds: at 256 B aligned four 64-byte vectors take 2.9 ns, eight
+     * 32-byte ones 3.2-3.9 ns, glibc 3.0-3.7 ns; at 384-512 B misaligned
+     * by 3 and 17 the 32-byte ones win (5.0-5.5 ns against 5.9 ns). */
+.Lmove_avx512_gt128:
+    cmpq $256, %rdx
+    ja .Lmove_avx512_gt256
+    vmovdqu64 (%rsi), %zmm16
+    vmovdqu64 64(%rsi), %zmm17
+    vmovdqu64 -128(%rsi, %rdx), %zmm18
+    vmovdqu64 -64(%rsi, %rdx), %zmm19
+    vmovdqu64 %zmm16, (%rdi)
+    vmovdqu64 %zmm17, 64(%rdi)
+    vmovdqu64 %zmm18, -128(%rdi, %rdx)
+    vmovdqu64 %zmm19, -64(%rdi, %rdx)
+    ret
+.Lmove_avx512_gt256:
+    cmpq $512, %rdx
+    ja vmopt__entry_avx512_move_large
+    MOVE16X32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    ret
+    /* avx2 past inline_max.  memcpy (%rax is dst): below the smallest
+     * special threshold a tail jump to the table's vector loop, else the C
+     * body's choice.  mempcpy calls the C body and adds n. */
 3:  cmpq %rdi, %rax
     jne 4f
     movq vmopt__mem_live(%rip), %rcx
@@ -311,33 +347,6 @@ ALIAS(F_MEMMOVE)
     kmovd %ecx, %k1
     vmovdqu8 (%rsi), %ymm16{%k1}{z}
     vmovdqu8 %ymm16, (%rdi){%k1}
-    ret
-.Lmove_avx512_gt64:
-    /* AVX-512, 65-128 B: two 64-byte vectors. */
-    cmpq $128, %rdx
-    ja 4f
-    MOVE2 vmovdqu64, 64, %zmm16, %zmm17
-    ret
-    /* 129-256 B: four 64-byte vectors, 257-512 B sixteen 32-byte ones
-     * (every load before any store); past that, the C body and its table.
-     * Interleaved against glibc 2.36 on AMD family 25 model 17, minimum of
-     * 61 rounds: at 256 B aligned four 64-byte vectors take 2.9 ns, eight
-     * 32-byte ones 3.2-3.9 ns, glibc 3.0-3.7 ns; at 384-512 B misaligned
-     * by 3 and 17 the 32-byte ones win (5.0-5.5 ns against 5.9 ns). */
-4:  cmpq $256, %rdx
-    ja 5f
-    vmovdqu64 (%rsi), %zmm16
-    vmovdqu64 64(%rsi), %zmm17
-    vmovdqu64 -128(%rsi, %rdx), %zmm18
-    vmovdqu64 -64(%rsi, %rdx), %zmm19
-    vmovdqu64 %zmm16, (%rdi)
-    vmovdqu64 %zmm17, 64(%rdi)
-    vmovdqu64 %zmm18, -128(%rdi, %rdx)
-    vmovdqu64 %zmm19, -64(%rdi, %rdx)
-    ret
-5:  cmpq $512, %rdx
-    ja vmopt__entry_avx512_move_large
-    MOVE16X32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
     ret
     /* Near a page end: the C body's ladder, keeping %rax. */
 7:  pushq %rax
@@ -406,14 +415,12 @@ FUNC(F_MEMSET)
      * spread by a multiply, not a vector broadcast, and stored from a
      * register. */
     .p2align 4
-.Lset_gt64: /* the word is 0 for avx2, 32 for AVX-512 */
-    testq %r9, %r9
-    jnz .Lset_avx512_gt64
+.Lset_gt64: /* the avx2 paths' inline_max is 0 under AVX-512, as memcpy's */
+    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
+    ja .Lset_past
     vmovd %esi, %xmm0
     vpbroadcastb %xmm0, %ymm0
     /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
-    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
-    ja 8f
     SET_FRONT vmovdqu, %ymm0, 32, 0, 2
     cmpq $128, %rdx
     ja 1f
@@ -432,9 +439,28 @@ FUNC(F_MEMSET)
     SET_BACK vmovdqu, %ymm0, 32, 0, 8
     vzeroupper
     ret
-    /* Past inline_max: the table's vector loop, or the C body's choice. */
-8:  vzeroupper
-    movq vmopt__mem_live(%rip), %rcx
+    /* Past the avx2 paths' inline_max: under AVX-512 its own stores to
+     * 512 B, under avx2 the table's vector loop or the C body's choice. */
+.Lset_past:
+    testq %r9, %r9
+    jz 8f
+    vpbroadcastb %esi, %zmm16
+    cmpq $128, %rdx
+    ja .Lset_avx512_gt128
+    SET_RING vmovdqu64, %zmm16, 64, 0, 1
+    ret
+    /* 129-256 B: four 64-byte stores (stores split no load). */
+.Lset_avx512_gt128:
+    cmpq $256, %rdx
+    ja .Lset_avx512_gt256
+    SET_RING vmovdqu64, %zmm16, 64, 0, 2
+    ret
+.Lset_avx512_gt256:
+    cmpq $512, %rdx
+    ja vmopt__entry_avx512_set_large
+    SET_RING vmovdqu64, %zmm16, 64, 0, 4
+    ret
+8:  movq vmopt__mem_live(%rip), %rcx
     cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
     jae vmopt__entry_avx2_set_large
     jmp *VMOPT__T_SET(%rcx)
@@ -453,22 +479,6 @@ FUNC(F_MEMSET)
     kmovd %ecx, %k1
     vmovdqu8 %ymm16, (%rdi){%k1}
     ret
-.Lset_avx512_gt64:
-    vpbroadcastb %esi, %zmm16
-    cmpq $128, %rdx
-    ja 4f
-    SET_RING vmovdqu64, %zmm16, 64, 0, 1
-    ret
-    /* 129-256 B: four 64-byte stores (stores split no load). */
-4:  cmpq $256, %rdx
-    ja 5f
-    SET_RING vmovdqu64, %zmm16, 64, 0, 2
-    ret
-5:  cmpq $512, %rdx
-    ja vmopt__entry_avx512_set_large
-    SET_RING vmovdqu64, %zmm16, 64, 0, 4
-    ret
-
     .size F_MEMSET, . - F_MEMSET
 
     .section .rodata

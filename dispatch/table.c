@@ -251,7 +251,10 @@ void vmopt__mem_unlock(void)
 static void publish_stores(const vmopt__mem_table *t)
 {
     atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)t->entry, memory_order_relaxed);
-    atomic_store_explicit(&vmopt__mem_front.inline_max, t->inline_max, memory_order_relaxed);
+    /* 0 under the AVX-512 entry: the front's avx2 paths past 64 B are not
+     * its own (front-x86.S, .Lmove_past). */
+    atomic_store_explicit(&vmopt__mem_front.inline_max, t->entry == VMOPT__SIMD_AVX512 ? 0 : t->inline_max,
+                          memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_front.word, vmopt__mem_entry_for(t->entry)->front_word, memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }

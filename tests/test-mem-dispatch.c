@@ -202,6 +202,31 @@ static void test_publish_reuses_tables(void **state)
     assert_ptr_equal(atomic_load(&vmopt__mem_live), c);
 }
 
+#ifdef __x86_64__
+/* What the asm front reads before any table, published with each table
+ * and never run here (no vmopt_mem* call until the baseline is back, so
+ * any CPU runs this): AVX-512 masks below 32 B, and its sizes past 64 B
+ * skip the avx2 paths, whose inline_max it zeroes; avx2 compares with the
+ * table's inline_max; the C entry sends every size to its body. */
+static void test_front_words_follow_entry(void **state)
+{
+    static const struct {
+        int entry;
+        size_t word, inline_max;
+    } want[] = {{VMOPT__SIMD_AVX512, 32, 0}, {VMOPT__SIMD_AVX2, 0, 256}, {VMOPT__SIMD_SSE2, SIZE_MAX, 256}};
+    vmopt__mem_table t = vmopt__mem_baseline;
+    t.inline_max = 256;
+    for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+        t.entry = want[i].entry;
+        assert_ptr_not_equal(vmopt__mem_publish(&t), NULL);
+        size_t word = atomic_load(&vmopt__mem_front.word), inline_max = atomic_load(&vmopt__mem_front.inline_max);
+        assert_ptr_not_equal(vmopt__mem_publish(&vmopt__mem_baseline), NULL);
+        assert_int_equal(word, want[i].word);
+        assert_int_equal(inline_max, want[i].inline_max);
+    }
+}
+#endif
+
 static void test_autotune_installs_plan(void **state)
 {
     assert_int_equal(vmopt_autotune(NULL), 0);
@@ -408,6 +433,9 @@ int main(void)
         cmocka_unit_test(test_entry_follows_plan),
         cmocka_unit_test(test_table_never_exceeds_machine),
         cmocka_unit_test(test_publish_reuses_tables),
+#ifdef __x86_64__
+        cmocka_unit_test(test_front_words_follow_entry),
+#endif
         cmocka_unit_test(test_short_distance_skips_rep),
         cmocka_unit_test(test_fork_leaves_sampling),
         cmocka_unit_test(test_autotune_installs_plan),
