@@ -237,10 +237,11 @@ ALIAS(F_MEMMOVE)
      * the table's inline_max (at most 512): four, eight or sixteen
      * overlapping vectors, every load before any store.  257-512 B split
      * off first, then 129-256 B falls through and 65-128 B takes a branch,
-     * glibc's order: bench-replay, 11 alternating runs against 65-128 B
-     * falling through (Zen 3): sqlite3-index 1.16-1.20x faster, git-archive
-     * 1.03-1.07x, the others within 0.98-1.06x either way; the same-size
-     * loop at 65-128 B 0.98-0.99x -> 1.03-1.06x glibc. */
+     * glibc's order.  The same-size loop at 65-128 B: 0.98-0.99x ->
+     * 1.03-1.06x glibc (Zen 3).  bench-replay, alternating builds, did not
+     * tell them apart: sqlite3-index read 1.16-1.20x faster in two sets of
+     * runs and 0.95x in a third, each process of that stream landing in
+     * one of two states. */
     .p2align 4
 .Lmove_gt64:
     cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
