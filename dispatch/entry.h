@@ -22,6 +22,8 @@ typedef struct {
     unsigned vec_bytes;   /* its registers' width */
     unsigned front_bytes; /* it copies up to this many before reading the table */
     size_t front_word;    /* x86: the word the asm front compares the size with (front-x86.S) */
+    int front_avx2_paths; /* x86: the front's avx2 paths past 64 B take its sizes to inline_max
+                             (0: AVX-512, which has its own; the front's inline_max reads 0) */
     unsigned inline_vectors; /* it copies up to this many of its vectors inline (inline_max's top) */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */

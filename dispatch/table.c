@@ -107,20 +107,20 @@ _Static_assert(offsetof(vmopt__mem_front_words, inline_max) == VMOPT__FRONT_INLI
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, 8, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, 0, 8, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with, NULL},
     /* The asm front copies 64 B before the table, then to inline_max up
      * to 16 vectors: all of ymm0-15 loaded, then stored, as the AVX-512
      * front moves 257-512 B in sixteen 32-byte vectors. */
-    {VMOPT__SIMD_AVX2, 32, 64, FRONT_WORD_AVX2, 16, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
+    {VMOPT__SIMD_AVX2, 32, 64, FRONT_WORD_AVX2, 1, 16, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
      vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
 #endif
 #ifdef __aarch64__
     /* Two predicated SVE vectors, then 16-byte NEON moves. */
-    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
+    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, 1, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
      vmopt__entry_sve_set, vmopt__entry_sve_move_with, vmopt__entry_sve_set_with, vmopt__entry_sve_front},
 #endif
-    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
+    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, 1, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
@@ -251,11 +251,9 @@ void vmopt__mem_unlock(void)
 static void publish_stores(const vmopt__mem_table *t)
 {
     atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)t->entry, memory_order_relaxed);
-    /* 0 under the AVX-512 entry: the front's avx2 paths past 64 B are not
-     * its own (front-x86.S, .Lmove_past). */
-    atomic_store_explicit(&vmopt__mem_front.inline_max, t->entry == VMOPT__SIMD_AVX512 ? 0 : t->inline_max,
-                          memory_order_relaxed);
-    atomic_store_explicit(&vmopt__mem_front.word, vmopt__mem_entry_for(t->entry)->front_word, memory_order_relaxed);
+    const vmopt__mem_entry *e = vmopt__mem_entry_for(t->entry);
+    atomic_store_explicit(&vmopt__mem_front.inline_max, e->front_avx2_paths ? t->inline_max : 0, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front.word, e->front_word, memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }
 

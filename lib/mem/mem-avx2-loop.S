@@ -23,6 +23,15 @@
     .p2align 6;                                                                                    \
     name:
 
+/* Four 32-byte stores of r0-r3 (one register four times for a memset)
+ * at base, base + 32, + 64, + 96, in that order. */
+.macro STORE4 insn, base, r0, r1, r2, r3
+    \insn \r0, (\base)
+    \insn \r1, 32(\base)
+    \insn \r2, 64(\base)
+    \insn \r3, 96(\base)
+.endm
+
     .text
 
 /* Every size; overlap in either direction, as memmove.  Past 256 B: the
@@ -55,10 +64,7 @@ FUNC(vmopt__avx2_move)
     vmovdqu 64(%rsi), %ymm3
     vmovdqu 96(%rsi), %ymm4
     subq $-128, %rsi
-    vmovdqa %ymm1, (%rdi)
-    vmovdqa %ymm2, 32(%rdi)
-    vmovdqa %ymm3, 64(%rdi)
-    vmovdqa %ymm4, 96(%rdi)
+    STORE4 vmovdqa, %rdi, %ymm1, %ymm2, %ymm3, %ymm4
     subq $-128, %rdi
     cmpq %rdi, %rdx
     ja 1b
@@ -98,10 +104,7 @@ FUNC(vmopt__avx2_move)
     addq $-128, %r8
     cmpq %r8, %rdi
     jb 2b
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm5, 32(%rdi)
-    vmovdqu %ymm6, 64(%rdi)
-    vmovdqu %ymm7, 96(%rdi)
+    STORE4 vmovdqu, %rdi, %ymm0, %ymm5, %ymm6, %ymm7
     vmovdqu %ymm8, -32(%rdi, %rdx)
 9:  vzeroupper
     ret
@@ -115,25 +118,16 @@ FUNC(vmopt__avx2_set)
     vmovd %esi, %xmm0
     vpbroadcastb %xmm0, %ymm0
     movq %rdi, %rax
-    vmovdqu %ymm0, (%rdi)
-    vmovdqu %ymm0, 32(%rdi)
-    vmovdqu %ymm0, 64(%rdi)
-    vmovdqu %ymm0, 96(%rdi)
+    STORE4 vmovdqu, %rdi, %ymm0, %ymm0, %ymm0, %ymm0
     leaq 128(%rdi), %rcx
     andq $-32, %rcx
     leaq -128(%rdi, %rdx), %rdx
     .p2align 4
-1:  vmovdqa %ymm0, (%rcx)
-    vmovdqa %ymm0, 32(%rcx)
-    vmovdqa %ymm0, 64(%rcx)
-    vmovdqa %ymm0, 96(%rcx)
+1:  STORE4 vmovdqa, %rcx, %ymm0, %ymm0, %ymm0, %ymm0
     subq $-128, %rcx
     cmpq %rdx, %rcx
     jb 1b
-    vmovdqu %ymm0, (%rdx)
-    vmovdqu %ymm0, 32(%rdx)
-    vmovdqu %ymm0, 64(%rdx)
-    vmovdqu %ymm0, 96(%rdx)
+    STORE4 vmovdqu, %rdx, %ymm0, %ymm0, %ymm0, %ymm0
     vzeroupper
     ret
     .size vmopt__avx2_set, . - vmopt__avx2_set
