@@ -39,11 +39,9 @@ static inline __attribute__((always_inline)) void *entry_set_large(void *dst, ve
 {
     if (!t)
         t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
-    if (VMOPT__LIKELY(n <= t->inline_max)) {
-        if (n <= 8 * VEC)
-            set_le8(dst, v, n);
-        else
-            set_le16(dst, v, n);
+    /* Eight vectors at most, as the asm front (the entry's set_inline_top). */
+    if (VMOPT__LIKELY(n <= t->inline_max && n <= 8 * VEC)) {
+        set_le8(dst, v, n);
         return dst;
     }
     return vmopt__set_past_inline(t, dst, c, n);

@@ -22,9 +22,13 @@ typedef struct {
     unsigned vec_bytes;   /* its registers' width */
     unsigned front_bytes; /* it copies up to this many before reading the table */
     size_t front_word;    /* x86: the word the asm front compares the size with (front-x86.S) */
-    int front_avx2_paths; /* x86: the front's avx2 paths past 64 B take its sizes to inline_max
-                             (0: AVX-512, which has its own; the front's inline_max reads 0) */
+    /* x86: the kernel whose loops the asm front expands inline past
+     * inline_max (lib/mem/avx2-loop.h), taken while the live table's loop
+     * is that kernel; NULL: the front reads the table past its sizes. */
+    const vmopt__mem_kernels *front_loop;
     unsigned inline_vectors; /* it copies up to this many of its vectors inline (inline_max's top) */
+    size_t set_inline_top;   /* memset copies no more inline, whatever inline_max: eight
+                                vectors on x86, past them its loop (SIZE_MAX: inline_max) */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */
     vmopt__set_fn set;
@@ -47,16 +51,26 @@ size_t vmopt__mem_entry_front(const vmopt__mem_entry *e);
  * its vectors, or its front when that is more (sve at 1024 bits and up). */
 size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e);
 
+/* The largest memcpy (set 0) or memset (set 1) that t's entry copies
+ * inline: t's inline_max, or less for a memset (set_inline_top). */
+size_t vmopt__mem_inline_max(const vmopt__mem_table *t, int set);
+
 /* The live table's entry width, set with the table by vmopt__mem_publish. */
 extern _Atomic unsigned char vmopt__mem_entry_live;
 /* What the x86 front (dispatch/front-x86.S) reads before the table, in one
  * line, set with it by vmopt__mem_publish: the live entry's front_word,
- * which memcpy and memset compare the size with first, and the live
- * table's inline_max, which the avx2 paths compare it with past 64 B (0
- * under the AVX-512 entry, whose sizes past 64 B take the path past it). */
+ * which memcpy and memset compare the size with first; the live table's
+ * inline_max (at most 512), which the avx2 paths compare it with past
+ * 256 B; and below move_loop_max and set_loop_max they run the entry's
+ * front_loop inline: the table's move_special_min and set_special_min when
+ * its loop is that kernel, else 0 (the table for every size).  Each word is
+ * safe with any other's stale value: every path they choose is valid for
+ * every size that reaches it. */
 typedef struct {
     _Atomic size_t word;
     _Atomic size_t inline_max;
+    _Atomic size_t move_loop_max;
+    _Atomic size_t set_loop_max;
 } vmopt__mem_front_words;
 extern vmopt__mem_front_words vmopt__mem_front;
 

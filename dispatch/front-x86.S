@@ -7,18 +7,20 @@
  *     the probe, VMOPT_SIMD=sse2, VMOPT_DISABLE's pass-through);
  *   then, under both vector entries, n < 32 is avx2's (w = 0) ladder, and
  *     32-64 B two VEX 32-byte vectors and a vzeroupper, no branch taken;
- *   past 64 B, the avx2 paths fall through up to inline_max
- *     (vmopt__mem_front.inline_max, up to 16 32-byte vectors), which is 0
- *     under AVX-512: its sizes take that branch, and then w says which
- *     (AVX-512's own 64-byte vectors and EVEX registers 16-31, to 512 B,
- *     or avx2's table).
+ *   past 64 B, one test of w, not taken by avx2, sends AVX-512 to its own
+ *     64-byte vectors and EVEX registers 16-31, to 512 B; avx2 copies to
+ *     256 B inline, then to inline_max (vmopt__mem_front.inline_max, 256
+ *     or 512) and past it runs its kernel's loop inline
+ *     (lib/mem/avx2-loop.h) below move_loop_max / set_loop_max: the
+ *     table's special thresholds while its loop is that kernel.
  * So the avx2 path pays what glibc's does plus one load, one compare and
  * one branch not taken; the AVX-512 path one taken branch below 32 B and
  * past 64 B.  The word is read once, so a retune cannot split the tests;
- * a stale inline_max only sends a size to a path valid for both entries.
- * Past their own sizes both go to the table: the avx2 paths jump straight
- * to its vector loop below the smallest special threshold, otherwise to
- * the C bodies (dispatch/entry-x86.h), which choose.
+ * a stale inline_max or loop word only sends a size to a path valid for
+ * it under both vector entries.  Past their own sizes both go to the
+ * table: avx2 straight to its vector loop below the smallest special
+ * threshold, otherwise to the C bodies (dispatch/entry-x86.h), which
+ * choose.
  *
  * Layout matters as much as the ops: hot targets sit at 16-byte
  * boundaries (.p2align 4, always after a ret) and the avx2 ladder right
@@ -47,6 +49,7 @@
  * (90-150 ns there, against a PROT_NONE page, for a load or a store). */
 #include "config.h"
 #include "dispatch/table-offsets.h"
+#include "lib/mem/avx2-loop.h"
 
 
 #ifdef VMOPT_FRONT_PRELOAD
@@ -85,24 +88,28 @@
     \insn \b, -\w(%rdi, %rdx)
 .endm
 
-/* Sixteen 32-byte vectors through the registers numbered r (sixteen of
- * them): bytes [0, 256) and [n - 256, n), every load before any store. */
-.macro MOVE16X32 insn, r:vararg
+/* 2k 32-byte vectors through the 2k registers numbered r, every load
+ * before any store: bytes [0, 32k) and [n - 32k, n), for n to 64k. */
+.macro MOVE_RING32 insn, r:vararg
+    k = 0
+    .irp x, \r
+    k = k + 16
+    .endr
     o = 0
     .irp x, \r
-    .if o < 256
+    .if o < k
     \insn o(%rsi), %ymm\x
     .else
-    \insn (o - 512)(%rsi, %rdx), %ymm\x
+    \insn (o - 2 * k)(%rsi, %rdx), %ymm\x
     .endif
     o = o + 32
     .endr
     o = 0
     .irp x, \r
-    .if o < 256
+    .if o < k
     \insn %ymm\x, o(%rdi)
     .else
-    \insn %ymm\x, (o - 512)(%rdi, %rdx)
+    \insn %ymm\x, (o - 2 * k)(%rdi, %rdx)
     .endif
     o = o + 32
     .endr
@@ -233,21 +240,17 @@ ALIAS(F_MEMMOVE)
      * rounds; no other class moved). */
 5:  MOVE2 vmovdqu, 16, %xmm0, %xmm1
     ret
-    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512.  avx2, 65 B to
-     * the table's inline_max (at most 512): four, eight or sixteen
-     * overlapping vectors, every load before any store.  257-512 B split
-     * off first, then 129-256 B falls through and 65-128 B takes a branch,
-     * glibc's order.  The same-size loop at 65-128 B: 0.98-0.99x ->
-     * 1.03-1.06x glibc (Zen 3).  bench-replay, alternating builds, did not
-     * tell them apart: sqlite3-index read 1.16-1.20x faster in two sets of
-     * runs and 0.95x in a third, each process of that stream landing in
-     * one of two states. */
+    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512: its test, not
+     * taken by avx2, sends AVX-512 to its own paths.  avx2 to 256 B: four
+     * or eight overlapping vectors, every load before any store; 129-256 B
+     * falls through and 65-128 B takes a branch, glibc's order.  The
+     * same-size loop at 65-128 B: 0.98-0.99x -> 1.03-1.06x glibc (Zen 3). */
     .p2align 4
 .Lmove_gt64:
-    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
-    ja .Lmove_past
+    testq %r9, %r9
+    jnz .Lmove_avx512_gt64
     cmpq $256, %rdx
-    ja 5f
+    ja .Lmove_avx2_gt256
     vmovdqu (%rsi), %ymm0
     vmovdqu 32(%rsi), %ymm1
     cmpq $128, %rdx
@@ -277,20 +280,53 @@ ALIAS(F_MEMMOVE)
     vmovdqu %ymm3, -32(%rdi, %rdx)
     vzeroupper
     ret
-    /* 257-512 B: all sixteen registers, loaded, then stored. */
+    /* avx2 past 256 B: to inline_max (256 or 512) sixteen vectors, then
+     * below the table's smallest special threshold the avx2 loop inline
+     * (move_loop_max: 0 when the table's loop is not avx2's, a counting
+     * copy for one), else the table.  The loop is two taken branches past
+     * the entry, as glibc's is; through the table it was four and an
+     * indirect jump, and 600 B-2 KiB copies ran 0.83-0.96x glibc, inline
+     * 0.93-1.07x (Zen 3, same-size loop, 31 interleaved rounds). */
     .p2align 4
-5:  MOVE16X32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+.Lmove_avx2_gt256:
+    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
+    jbe .Lmove_avx2_le512
+    cmpq vmopt__mem_front+VMOPT__FRONT_MOVE_LOOP_MAX(%rip), %rdx
+    jae .Lmove_table
+    AVX2_MOVE_GT256
+    /* 257 B to inline_max: twelve vectors to 384 B, all sixteen registers
+     * past it, loaded, then stored.  Sixteen at every size ran 0.78-0.80x
+     * glibc at 257 B and 0.95-1.0x at 300-384 B; twelve 0.89-0.99x and
+     * 1.15-1.24x (Zen 3, same-size loop): one 32-byte store a cycle, the
+     * fewer the better. */
+    .p2align 4
+.Lmove_avx2_le512:
+    cmpq $384, %rdx
+    ja 6f
+    MOVE_RING32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
     vzeroupper
     ret
-    /* Past the avx2 paths' inline_max, which is 0 under the AVX-512 entry
-     * (table.c), so that its sizes past 64 B come here and the avx2 paths
-     * test no entry past 64 B: with that test, 129-256 B copies ran
-     * 0.92-0.95x glibc, without it 0.99-1.02x (Zen 3, the same-size loop;
-     * the AVX-512 entry takes as many branches as before). */
-.Lmove_past:
-    testq %r9, %r9
-    jz 3f
+    .p2align 4
+6:  MOVE_RING32 vmovdqu, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    vzeroupper
+    ret
+    /* The table's choice.  memcpy (%rax is dst): below the smallest
+     * special threshold a tail jump to its vector loop, else the C body's
+     * choice.  mempcpy calls the C body and adds n. */
+.Lmove_table:
+    cmpq %rdi, %rax
+    jne 4f
+    movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_MOVE_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx2_move_large
+    jmp *VMOPT__T_MOVE(%rcx)
+4:  pushq %rdx
+    call vmopt__entry_avx2_move_large
+    popq %rdx
+    addq %rdx, %rax
+    ret
     /* AVX-512, 65-128 B: two 64-byte vectors. */
+.Lmove_avx512_gt64:
     cmpq $128, %rdx
     ja .Lmove_avx512_gt128
     MOVE2 vmovdqu64, 64, %zmm16, %zmm17
@@ -316,21 +352,7 @@ ALIAS(F_MEMMOVE)
 .Lmove_avx512_gt256:
     cmpq $512, %rdx
     ja vmopt__entry_avx512_move_large
-    MOVE16X32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-    ret
-    /* avx2 past inline_max.  memcpy (%rax is dst): below the smallest
-     * special threshold a tail jump to the table's vector loop, else the C
-     * body's choice.  mempcpy calls the C body and adds n. */
-3:  cmpq %rdi, %rax
-    jne 4f
-    movq vmopt__mem_live(%rip), %rcx
-    cmpq VMOPT__T_MOVE_SPECIAL_MIN(%rcx), %rdx
-    jae vmopt__entry_avx2_move_large
-    jmp *VMOPT__T_MOVE(%rcx)
-4:  pushq %rdx
-    call vmopt__entry_avx2_move_large
-    popq %rdx
-    addq %rdx, %rax
+    MOVE_RING32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
     ret
 
 .Lmove_mask: /* n below the word: AVX-512 below 32 B, or the C entry */
@@ -412,16 +434,18 @@ FUNC(F_MEMSET)
     vmovdqu %xmm0, (%rdi)
     vmovdqu %xmm0, -16(%rdi, %rdx)
     ret
-    /* The avx2 entry past 64 B; below 16 B (.Lset_avx2_lt32) the byte is
-     * spread by a multiply, not a vector broadcast, and stored from a
-     * register. */
+    /* Past 64 B: as memcpy's, one test of the word sends AVX-512 to its
+     * own stores; avx2 to 256 B four or eight overlapping stores.  Below
+     * 16 B (.Lset_avx2_lt32) the byte is spread by a multiply, not a vector
+     * broadcast, and stored from a register. */
     .p2align 4
-.Lset_gt64: /* the avx2 paths' inline_max is 0 under AVX-512, as memcpy's */
-    cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
-    ja .Lset_past
+.Lset_gt64:
+    testq %r9, %r9
+    jnz .Lset_avx512_gt64
+    cmpq $256, %rdx
+    ja .Lset_avx2_gt256
     vmovd %esi, %xmm0
     vpbroadcastb %xmm0, %ymm0
-    /* 65 B to inline_max: four, eight or sixteen overlapping stores. */
     SET_FRONT vmovdqu, %ymm0, 32, 0, 2
     cmpq $128, %rdx
     ja 1f
@@ -430,27 +454,32 @@ FUNC(F_MEMSET)
     ret
     .p2align 4
 1:  SET_FRONT vmovdqu, %ymm0, 32, 2, 2
-    cmpq $256, %rdx
-    ja 2f
     SET_BACK vmovdqu, %ymm0, 32, 0, 4
     vzeroupper
     ret
+    /* avx2 past 256 B: the avx2 loop inline below set_loop_max, else the
+     * table; no stores inline past eight (set_inline_top).  Sixteen
+     * overlapping stores at 257-512 B, every size stored once or twice,
+     * ran 0.71-0.76x glibc at 300-384 B, the loop 0.84-0.99x, and tied at
+     * 512 B (Zen 3, same-size loop). */
     .p2align 4
-2:  SET_FRONT vmovdqu, %ymm0, 32, 4, 4
-    SET_BACK vmovdqu, %ymm0, 32, 0, 8
-    vzeroupper
-    ret
-    /* Past the avx2 paths' inline_max: under AVX-512 its own stores to
-     * 512 B, under avx2 the table's vector loop or the C body's choice. */
-.Lset_past:
-    testq %r9, %r9
-    jz 8f
+.Lset_avx2_gt256:
+    cmpq vmopt__mem_front+VMOPT__FRONT_SET_LOOP_MAX(%rip), %rdx
+    jae .Lset_table
+    AVX2_SET_GT256
+.Lset_table:
+    movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx2_set_large
+    jmp *VMOPT__T_SET(%rcx)
+    /* AVX-512 to 512 B: two, four or eight 64-byte stores (stores split
+     * no load); past that the C body. */
+.Lset_avx512_gt64:
     vpbroadcastb %esi, %zmm16
     cmpq $128, %rdx
     ja .Lset_avx512_gt128
     SET_RING vmovdqu64, %zmm16, 64, 0, 1
     ret
-    /* 129-256 B: four 64-byte stores (stores split no load). */
 .Lset_avx512_gt128:
     cmpq $256, %rdx
     ja .Lset_avx512_gt256
@@ -461,10 +490,6 @@ FUNC(F_MEMSET)
     ja vmopt__entry_avx512_set_large
     SET_RING vmovdqu64, %zmm16, 64, 0, 4
     ret
-8:  movq vmopt__mem_live(%rip), %rcx
-    cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
-    jae vmopt__entry_avx2_set_large
-    jmp *VMOPT__T_SET(%rcx)
 .Lset_mask: /* n below the word: AVX-512 below 32 B, or the C entry */
     cmpq $32, %r9
     jne vmopt__front_set_c

@@ -72,7 +72,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
 
 _Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
 _Atomic unsigned char vmopt__mem_entry_live = BASELINE_SIMD;
-_Alignas(16) vmopt__mem_front_words vmopt__mem_front = {.word = FRONT_WORD_C};
+_Alignas(32) vmopt__mem_front_words vmopt__mem_front = {.word = FRONT_WORD_C};
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -103,24 +103,27 @@ _Static_assert(offsetof(vmopt__mem_table, move) == VMOPT__T_MOVE, "table-offsets
 _Static_assert(offsetof(vmopt__mem_table, set) == VMOPT__T_SET, "table-offsets.h");
 _Static_assert(offsetof(vmopt__mem_front_words, word) == VMOPT__FRONT_WORD, "table-offsets.h");
 _Static_assert(offsetof(vmopt__mem_front_words, inline_max) == VMOPT__FRONT_INLINE_MAX, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_front_words, move_loop_max) == VMOPT__FRONT_MOVE_LOOP_MAX, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_front_words, set_loop_max) == VMOPT__FRONT_SET_LOOP_MAX, "table-offsets.h");
 
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, 0, 8, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, NULL, 8, 512, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with, NULL},
-    /* The asm front copies 64 B before the table, then to inline_max up
+    /* The asm front copies 256 B before the table, then to inline_max up
      * to 16 vectors: all of ymm0-15 loaded, then stored, as the AVX-512
-     * front moves 257-512 B in sixteen 32-byte vectors. */
-    {VMOPT__SIMD_AVX2, 32, 64, FRONT_WORD_AVX2, 1, 16, "32-byte vectors", vmopt__entry_avx2_move, vmopt__entry_avx2_set,
-     vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
+     * front moves 257-512 B in sixteen 32-byte vectors; past inline_max
+     * the avx2 kernel's loops, inline. */
+    {VMOPT__SIMD_AVX2, 32, 256, FRONT_WORD_AVX2, &vmopt__mem_avx2, 16, 256, "32-byte vectors", vmopt__entry_avx2_move,
+     vmopt__entry_avx2_set, vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
 #endif
 #ifdef __aarch64__
     /* Two predicated SVE vectors, then 16-byte NEON moves. */
-    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, 1, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
+    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, NULL, VMOPT__INLINE_VECTORS, SIZE_MAX, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
      vmopt__entry_sve_set, vmopt__entry_sve_move_with, vmopt__entry_sve_set_with, vmopt__entry_sve_front},
 #endif
-    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, 1, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
+    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, NULL, VMOPT__INLINE_VECTORS, SIZE_MAX, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
@@ -134,6 +137,12 @@ size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e)
 {
     size_t most = (size_t)e->inline_vectors * e->vec_bytes, f = vmopt__mem_entry_front(e);
     return f > most ? f : most;
+}
+
+size_t vmopt__mem_inline_max(const vmopt__mem_table *t, int set)
+{
+    size_t top = set ? vmopt__mem_entry_for(t->entry)->set_inline_top : SIZE_MAX;
+    return t->inline_max < top ? t->inline_max : top;
 }
 
 const vmopt__mem_entry *vmopt__mem_entry_for(int simd)
@@ -246,13 +255,23 @@ void vmopt__mem_unlock(void)
     pthread_mutex_unlock(&publish_lock);
 }
 
+/* The front's inline_max: the avx2 paths copy at most 512 B inline. */
+#define FRONT_INLINE_TOP 512u
+
 /* The entry first: an entry is correct on any table, and the baseline
- * entry is the only one that honours inline_max 0. */
+ * entry is the only one that honours inline_max 0.  The front's words may
+ * be read with each other's old values, which front-x86.S allows. */
 static void publish_stores(const vmopt__mem_table *t)
 {
     atomic_store_explicit(&vmopt__mem_entry_live, (unsigned char)t->entry, memory_order_relaxed);
     const vmopt__mem_entry *e = vmopt__mem_entry_for(t->entry);
-    atomic_store_explicit(&vmopt__mem_front.inline_max, e->front_avx2_paths ? t->inline_max : 0, memory_order_relaxed);
+    const vmopt__mem_kernels *k = e->front_loop;
+    size_t inline_max = t->inline_max < FRONT_INLINE_TOP ? t->inline_max : FRONT_INLINE_TOP;
+    atomic_store_explicit(&vmopt__mem_front.inline_max, inline_max, memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front.move_loop_max, k && t->move == k->move ? t->move_special_min : 0,
+                          memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front.set_loop_max, k && t->set == k->set ? t->set_special_min : 0,
+                          memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_front.word, e->front_word, memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }
@@ -604,11 +623,12 @@ typedef struct {
 static int classes(const vmopt__mem_table *t, int set, size_class *c)
 {
     size_t rep = set ? t->rep_stosb_min : t->rep_movsb_min;
-    size_t first = t->inline_max ? t->inline_max + 1 : 0;
+    size_t inline_max = vmopt__mem_inline_max(t, set);
+    size_t first = inline_max ? inline_max + 1 : 0;
     size_class all[4];
     int n = 0, k = 0;
 
-    if (t->inline_max)
+    if (inline_max)
         all[n++] = (size_class){0, "inline"};
     all[n++] = (size_class){first, "loop"};
     if (rep < t->nontemporal_min)
@@ -628,7 +648,7 @@ static const char *class_name(const vmopt__mem_table *t, int set, const char *wh
     if (strcmp(what, "inline") == 0)
         snprintf(buf, len, "inline, %s", vmopt__mem_entry_for(t->entry)->how);
     else if (strcmp(what, "loop") == 0)
-        snprintf(buf, len, t->inline_max ? "%s loop" : "%s", t->vec_name);
+        snprintf(buf, len, vmopt__mem_inline_max(t, set) ? "%s loop" : "%s", t->vec_name);
     else if (strcmp(what, "rep") == 0)
         snprintf(buf, len, set ? "rep stosb" : "rep movsb");
     else

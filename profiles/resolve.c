@@ -223,9 +223,10 @@ static void auto_inline_max(ctx *c)
      * on; sixteen in the avx2 entry (all of ymm0-15), as the AVX-512 front
      * moves 257-512 B in sixteen 32-byte vectors, which beat the loop there
      * on Zen 4 (family 25 model 17) and on Zen 3 (family 25 model 1: the
-     * preload's 384 and 512 B copies 0.73x and 0.75x glibc through the
-     * loop, 0.94x and 1.05x inline, interleaved in one process).
-     * measure times the shorter limits against the loop. */
+     * front's 384 and 512 B copies 0.94-0.99x and 0.95-1.02x glibc through
+     * its inline loop, 1.13-1.17x and 1.02x inline, a same-size loop of
+     * interleaved rounds).  memset stops at eight either way (the entry's
+     * set_inline_top).  measure times the shorter limits against the loop. */
     unsigned nv = e->simd == (int)simd ? e->inline_vectors : VMOPT__INLINE_VECTORS;
     set(c, VMOPT__K_MEMCPY_INLINE_MAX, (uint64_t)nv * w,
         "%u-byte vectors in the %s entry, %u overlapping loads and stores -> %u B", w, simd_name(simd), nv,

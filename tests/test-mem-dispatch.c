@@ -132,7 +132,7 @@ static void test_entry_follows_plan(void **state)
 #ifdef __x86_64__
     vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, "sse2,avx,avx2");
     int simd = VMOPT__SIMD_AVX2;
-    size_t most = 512, front = 64; /* 16 of its 32-byte vectors; 2 of them */
+    size_t most = 512, front = 256; /* 16 of its 32-byte vectors; the 8 its front copies */
 #else
     vmopt_machine *m = fake_machine(32 << 10, 1 << 20, 32 << 20, BASE_FEATURES);
     int simd = BASE_SIMD;
@@ -205,25 +205,49 @@ static void test_publish_reuses_tables(void **state)
 #ifdef __x86_64__
 /* What the asm front reads before any table, published with each table
  * and never run here (no vmopt_mem* call until the baseline is back, so
- * any CPU runs this): AVX-512 masks below 32 B, and its sizes past 64 B
- * skip the avx2 paths, whose inline_max it zeroes; avx2 compares with the
- * table's inline_max; the C entry sends every size to its body. */
+ * any CPU runs this): AVX-512 masks below 32 B; avx2 compares with the
+ * table's inline_max, and runs its kernel's loops inline below the
+ * special thresholds while the table's loop is that kernel (not a
+ * counting copy, not another kernel); the C entry sends every size to its
+ * body. */
 static void test_front_words_follow_entry(void **state)
 {
     static const struct {
         int entry;
-        size_t word, inline_max;
-    } want[] = {{VMOPT__SIMD_AVX512, 32, 0}, {VMOPT__SIMD_AVX2, 0, 256}, {VMOPT__SIMD_SSE2, SIZE_MAX, 256}};
-    vmopt__mem_table t = vmopt__mem_baseline;
-    t.inline_max = 256;
+        const char *loop;
+        int counting;
+        size_t word, inline_max, move_loop_max, set_loop_max;
+    } want[] = {
+        {VMOPT__SIMD_AVX512, "avx2", 0, 32, 256, 0, 0},
+        {VMOPT__SIMD_AVX2, "avx2", 0, 0, 256, 4096, 8192},
+        {VMOPT__SIMD_AVX2, "avx2", 1, 0, 256, 0, 0},
+        {VMOPT__SIMD_AVX2, "sse2", 0, 0, 256, 0, 0},
+        {VMOPT__SIMD_SSE2, "avx2", 0, SIZE_MAX, 256, 0, 0},
+    };
     for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+        vmopt__mem_table t = vmopt__mem_baseline;
+        const vmopt__mem_kernels *k = vmopt__mem_by_name(want[i].loop)->impl;
         t.entry = want[i].entry;
+        t.inline_max = 256;
+        t.move = k->move;
+        t.set = k->set;
+        t.move_special_min = 4096;
+        t.set_special_min = 8192;
+        vmopt__mem_counting(want[i].counting);
         assert_ptr_not_equal(vmopt__mem_publish(&t), NULL);
         size_t word = atomic_load(&vmopt__mem_front.word), inline_max = atomic_load(&vmopt__mem_front.inline_max);
+        size_t move_loop = atomic_load(&vmopt__mem_front.move_loop_max);
+        size_t set_loop = atomic_load(&vmopt__mem_front.set_loop_max);
+        vmopt__mem_counting(0);
         assert_ptr_not_equal(vmopt__mem_publish(&vmopt__mem_baseline), NULL);
         assert_int_equal(word, want[i].word);
         assert_int_equal(inline_max, want[i].inline_max);
+        assert_int_equal(move_loop, want[i].move_loop_max);
+        assert_int_equal(set_loop, want[i].set_loop_max);
     }
+    /* The baseline's words: every size to the C body, no loop inline. */
+    assert_int_equal(atomic_load(&vmopt__mem_front.word), SIZE_MAX);
+    assert_int_equal(atomic_load(&vmopt__mem_front.move_loop_max), 0);
 }
 #endif
 

@@ -117,9 +117,3 @@ static inline __attribute__((always_inline)) void set_le8(unsigned char *d, vec 
     }
 }
 
-/* 8 * VEC < n <= 16 * VEC, every byte v. */
-static inline __attribute__((always_inline)) void set_le16(unsigned char *d, vec v, size_t n)
-{
-    set_le8(d, v, 8 * VEC);
-    set_le8(d + n - 8 * VEC, v, 8 * VEC);
-}
