@@ -228,9 +228,12 @@ static void auto_inline_max(ctx *c)
      * interleaved rounds).  memset stops at eight either way (the entry's
      * set_inline_top).  measure times the shorter limits against the loop. */
     unsigned nv = e->simd == (int)simd ? e->inline_vectors : VMOPT__INLINE_VECTORS;
+    char set_note[48] = "";
+    if (e->simd == (int)simd && e->set_inline_top < (size_t)nv * w)
+        snprintf(set_note, sizeof set_note, " (memset inline to %zu B, then its loop)", e->set_inline_top);
     set(c, VMOPT__K_MEMCPY_INLINE_MAX, (uint64_t)nv * w,
-        "%u-byte vectors in the %s entry, %u overlapping loads and stores -> %u B", w, simd_name(simd), nv,
-        nv * w);
+        "%u-byte vectors in the %s entry, %u overlapping loads and stores -> %u B%s", w, simd_name(simd), nv,
+        nv * w, set_note);
 }
 
 /* glibc 2.40's rep movsb threshold for Intel (sysdeps/x86/dl-cacheinfo.h):
