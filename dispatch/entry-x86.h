@@ -39,7 +39,7 @@ static inline __attribute__((always_inline)) void *entry_set_large(void *dst, ve
 {
     if (!t)
         t = atomic_load_explicit(&vmopt__mem_live, memory_order_acquire);
-    /* Eight vectors at most, as the asm front (the entry's set_inline_top). */
+    /* Eight vectors at most, as the asm front (vmopt__mem_entry_set_inline_hi). */
     if (VMOPT__LIKELY(n <= t->inline_max && n <= 8 * VEC)) {
         set_le8(dst, v, n);
         return dst;

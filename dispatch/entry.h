@@ -27,8 +27,6 @@ typedef struct {
      * is that kernel; NULL: the front reads the table past its sizes. */
     const vmopt__mem_kernels *front_loop;
     unsigned inline_vectors; /* it copies up to this many of its vectors inline (inline_max's top) */
-    size_t set_inline_top;   /* memset copies no more inline, whatever inline_max: eight
-                                vectors on x86, past them its loop (SIZE_MAX: inline_max) */
     const char *how;    /* for the dump: "64-byte vectors, masked below 64 B" */
     vmopt__move_fn move; /* on the live table */
     vmopt__set_fn set;
@@ -51,8 +49,12 @@ size_t vmopt__mem_entry_front(const vmopt__mem_entry *e);
  * its vectors, or its front when that is more (sve at 1024 bits and up). */
 size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e);
 
+/* The most a memset of entry e copies inline, whatever inline_max: its
+ * front, or VMOPT__INLINE_VECTORS of its vectors if that is more (memcpy
+ * may inline more: inline_vectors); past it, the loop. */
+size_t vmopt__mem_entry_set_inline_hi(const vmopt__mem_entry *e);
 /* The largest memcpy (set 0) or memset (set 1) that t's entry copies
- * inline: t's inline_max, or less for a memset (set_inline_top). */
+ * inline: t's inline_max, or less for a memset. */
 size_t vmopt__mem_inline_max(const vmopt__mem_table *t, int set);
 
 /* The live table's entry width, set with the table by vmopt__mem_publish. */

@@ -466,7 +466,7 @@ FUNC(F_MEMSET)
     vzeroupper
     ret
     /* avx2 past 256 B: the avx2 loop inline below set_loop_max, else the
-     * table; no stores inline past eight (set_inline_top).  Sixteen
+     * table; no stores inline past eight (vmopt__mem_entry_set_inline_hi).  Sixteen
      * overlapping stores at 257-512 B, every size stored once or twice,
      * ran 0.71-0.76x glibc at 300-384 B, the loop 0.84-0.99x, and tied at
      * 512 B (Zen 3, same-size loop). */

@@ -109,21 +109,21 @@ _Static_assert(offsetof(vmopt__mem_front_words, set_loop_max) == VMOPT__FRONT_SE
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
     /* The asm front (front-x86.S) copies 512 B before the table. */
-    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, NULL, 8, 512, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
+    {VMOPT__SIMD_AVX512, 64, 512, FRONT_WORD_AVX512, NULL, 8, "64-byte vectors, masked below 32 B", vmopt__entry_avx512_move,
      vmopt__entry_avx512_set, vmopt__entry_avx512_move_with, vmopt__entry_avx512_set_with, NULL},
     /* The asm front copies 256 B before the table, then to inline_max up
      * to 16 vectors: all of ymm0-15 loaded, then stored, as the AVX-512
      * front moves 257-512 B in sixteen 32-byte vectors; past inline_max
      * the avx2 kernel's loops, inline. */
-    {VMOPT__SIMD_AVX2, 32, 256, FRONT_WORD_AVX2, &vmopt__mem_avx2, 16, 256, "32-byte vectors", vmopt__entry_avx2_move,
+    {VMOPT__SIMD_AVX2, 32, 256, FRONT_WORD_AVX2, &vmopt__mem_avx2, 16, "32-byte vectors", vmopt__entry_avx2_move,
      vmopt__entry_avx2_set, vmopt__entry_avx2_move_with, vmopt__entry_avx2_set_with, NULL},
 #endif
 #ifdef __aarch64__
     /* Two predicated SVE vectors, then 16-byte NEON moves. */
-    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, NULL, VMOPT__INLINE_VECTORS, SIZE_MAX, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
+    {VMOPT__SIMD_SVE, 16, 0, FRONT_WORD_C, NULL, VMOPT__INLINE_VECTORS, "SVE pairs to 2 vectors, then 16-byte vectors", vmopt__entry_sve_move,
      vmopt__entry_sve_set, vmopt__entry_sve_move_with, vmopt__entry_sve_set_with, vmopt__entry_sve_front},
 #endif
-    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, NULL, VMOPT__INLINE_VECTORS, SIZE_MAX, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
+    {BASELINE_SIMD, 16, 16, FRONT_WORD_C, NULL, VMOPT__INLINE_VECTORS, "16-byte vectors", base_move, base_set, base_move_with, base_set_with, NULL},
 };
 const unsigned vmopt__mem_entries_len = VMOPT__ARRAY_SIZE(vmopt__mem_entries);
 
@@ -139,9 +139,15 @@ size_t vmopt__mem_entry_inline_hi(const vmopt__mem_entry *e)
     return f > most ? f : most;
 }
 
+size_t vmopt__mem_entry_set_inline_hi(const vmopt__mem_entry *e)
+{
+    size_t most = (size_t)VMOPT__INLINE_VECTORS * e->vec_bytes, f = vmopt__mem_entry_front(e);
+    return f > most ? f : most;
+}
+
 size_t vmopt__mem_inline_max(const vmopt__mem_table *t, int set)
 {
-    size_t top = set ? vmopt__mem_entry_for(t->entry)->set_inline_top : SIZE_MAX;
+    size_t top = set ? vmopt__mem_entry_set_inline_hi(vmopt__mem_entry_for(t->entry)) : SIZE_MAX;
     return t->inline_max < top ? t->inline_max : top;
 }
 

@@ -226,11 +226,12 @@ static void auto_inline_max(ctx *c)
      * front's 384 and 512 B copies 0.94-0.99x and 0.95-1.02x glibc through
      * its inline loop, 1.13-1.17x and 1.02x inline, a same-size loop of
      * interleaved rounds).  memset stops at eight either way (the entry's
-     * set_inline_top).  measure times the shorter limits against the loop. */
+     * set_inline_hi).  measure times the shorter limits against the loop. */
     unsigned nv = e->simd == (int)simd ? e->inline_vectors : VMOPT__INLINE_VECTORS;
     char set_note[48] = "";
-    if (e->simd == (int)simd && e->set_inline_top < (size_t)nv * w)
-        snprintf(set_note, sizeof set_note, " (memset inline to %zu B, then its loop)", e->set_inline_top);
+    size_t set_hi = vmopt__mem_entry_set_inline_hi(e);
+    if (e->simd == (int)simd && set_hi < (size_t)nv * w)
+        snprintf(set_note, sizeof set_note, " (memset inline to %zu B, then its loop)", set_hi);
     set(c, VMOPT__K_MEMCPY_INLINE_MAX, (uint64_t)nv * w,
         "%u-byte vectors in the %s entry, %u overlapping loads and stores -> %u B%s", w, simd_name(simd), nv,
         nv * w, set_note);
