@@ -7,7 +7,9 @@
  *     the probe, VMOPT_SIMD=sse2, VMOPT_DISABLE's pass-through);
  *   then, under both vector entries, n < 32 is avx2's (w = 0) ladder, and
  *     32-64 B two VEX 32-byte vectors and a vzeroupper, no branch taken;
- *   past 64 B, one test of w, not taken by avx2, sends AVX-512 to its own
+ *   past 64 B, one compare of n + 8w with 256 keeps avx2's 65-256 B
+ *     (memmove; memset tests w) and sends AVX-512 (n + 256) and avx2's
+ *     larger sizes on, where a test of w sends AVX-512 to its own
  *     64-byte vectors and EVEX registers 16-31, to 512 B; avx2 copies to
  *     256 B inline, then to inline_max (vmopt__mem_front.inline_max, 256
  *     or 512) and past it runs its kernel's loop inline
@@ -247,17 +249,26 @@ ALIAS(F_MEMMOVE)
      * rounds; no other class moved). */
 5:  MOVE2 vmovdqu, 16, %xmm0, %xmm1
     ret
-    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512: its test, not
-     * taken by avx2, sends AVX-512 to its own paths.  avx2 to 256 B: four
-     * or eight overlapping vectors, every load before any store; 129-256 B
-     * falls through and 65-128 B takes a branch, glibc's order.  The
-     * same-size loop at 65-128 B: 0.98-0.99x -> 1.03-1.06x glibc (Zen 3). */
+    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512: n + 8w is at most
+     * 256 only for avx2's 65-256 B, which takes one compare and no branch
+     * to its copy; the rest (AVX-512 at n + 256) go on to a test of w
+     * (.Lmove_gt256_or_avx512), AVX-512 falling through to its own paths.
+     * With the test of w first and then one of n, avx2's 256 B ran 0.92x
+     * glibc (0.89-1.02x over 6 runs of bench-mem, Zen 3, AMD family 25
+     * model 1), 1.0x (0.99-1.10x) with the one compare; 512 B, which now
+     * takes one more branch, 0.965x -> 0.945x, and node-json's stream,
+     * 36% of its moves at 129-256 B, 1.03x -> 1.07x in one of two
+     * alternating bench-replay runs.  avx2 to 256 B: four or eight
+     * overlapping vectors, every load before any store, stored in
+     * ascending order (glibc's descending tail stores ran misaligned 256 B
+     * copies 1.7x slower); 129-256 B falls through and 65-128 B takes a
+     * branch, glibc's order.  The same-size loop at 65-128 B: 0.98-0.99x
+     * -> 1.03-1.06x glibc (Zen 3). */
     .p2align 4
 .Lmove_gt64:
-    testq %r9, %r9
-    jnz .Lmove_avx512_gt64
-    cmpq $256, %rdx
-    ja .Lmove_avx2_gt256
+    leaq (%rdx, %r9, 8), %rcx
+    cmpq $256, %rcx
+    ja .Lmove_gt256_or_avx512
     vmovdqu (%rsi), %ymm0
     vmovdqu 32(%rsi), %ymm1
     cmpq $128, %rdx
@@ -340,8 +351,11 @@ ALIAS(F_MEMMOVE)
     popq %rdx
     addq %rdx, %rax
     ret
+    /* avx2 past 256 B, or AVX-512 past 64 B (.Lmove_gt64). */
+.Lmove_gt256_or_avx512:
+    testq %r9, %r9
+    jz .Lmove_avx2_gt256
     /* AVX-512, 65-128 B: two 64-byte vectors. */
-.Lmove_avx512_gt64:
     cmpq $128, %rdx
     ja .Lmove_avx512_gt128
     MOVE2 vmovdqu64, 64, %zmm16, %zmm17
