@@ -8,8 +8,8 @@
  *   then, under both vector entries, n < 32 is avx2's (w = 0) ladder, and
  *     32-64 B two VEX 32-byte vectors and a vzeroupper, no branch taken;
  *   past 64 B, one compare of n + 8w with 256 keeps avx2's 65-256 B
- *     (memmove; memset tests w) and sends AVX-512 (n + 256) and avx2's
- *     larger sizes on, where a test of w sends AVX-512 to its own
+ *     (memmove; memset tests w first) and sends AVX-512 (n + 256) and
+ *     avx2's larger sizes on, where a test of w sends AVX-512 to its own
  *     64-byte vectors and EVEX registers 16-31, to 512 B; avx2 copies to
  *     256 B inline, then to inline_max (vmopt__mem_front.inline_max, 256
  *     or 512) and past it runs its kernel's loop inline
@@ -17,7 +17,7 @@
  *     table's special thresholds while its loop is that kernel.
  * So the avx2 path pays what glibc's does plus one load, one compare and
  * one branch not taken; the AVX-512 path one taken branch below 32 B and
- * past 64 B.  The word is read once, so a retune cannot split the tests;
+ * two past 64 B (memmove; one for memset).  The word is read once, so a retune cannot split the tests;
  * a stale inline_max or loop word only sends a size to a path valid for
  * it under both vector entries.  Past their own sizes both go to the
  * table: avx2 straight to its vector loop below the smallest special
@@ -252,13 +252,16 @@ ALIAS(F_MEMMOVE)
     /* Past 64 B, the word is 0 for avx2, 32 for AVX-512: n + 8w is at most
      * 256 only for avx2's 65-256 B, which takes one compare and no branch
      * to its copy; the rest (AVX-512 at n + 256) go on to a test of w
-     * (.Lmove_gt256_or_avx512), AVX-512 falling through to its own paths.
-     * With the test of w first and then one of n, avx2's 256 B ran 0.92x
-     * glibc (0.89-1.02x over 6 runs of bench-mem, Zen 3, AMD family 25
-     * model 1), 1.0x (0.99-1.10x) with the one compare; 512 B, which now
-     * takes one more branch, 0.965x -> 0.945x, and node-json's stream,
-     * 36% of its moves at 129-256 B, 1.03x -> 1.07x in one of two
-     * alternating bench-replay runs.  avx2 to 256 B: four or eight
+     * (.Lmove_gt256_or_avx512), avx2 falling through to its larger sizes
+     * and AVX-512 taking a branch to its own paths.  With the test of w
+     * first and then one of n, avx2's 256 B ran 0.92x glibc (0.89-1.02x
+     * over 6 runs of bench-mem, Zen 3, AMD family 25 model 1), 1.0x
+     * (0.99-1.10x) with the one compare, and node-json's stream, 36% of
+     * its moves at 129-256 B, 1.03x -> 1.07x in one of two alternating
+     * bench-replay runs.  With AVX-512 falling through instead, avx2's
+     * 512 B, one taken branch more, ran 0.93x against 0.98x.  The cost
+     * moved to AVX-512 past 64 B, a taken branch more than before, is not
+     * measured: no AVX-512 machine since.  avx2 to 256 B: four or eight
      * overlapping vectors, every load before any store, stored in
      * ascending order (glibc's descending tail stores ran misaligned 256 B
      * copies 1.7x slower); 129-256 B falls through and 65-128 B takes a
@@ -306,6 +309,9 @@ ALIAS(F_MEMMOVE)
      * indirect jump, and 600 B-2 KiB copies ran 0.83-0.96x glibc, inline
      * 0.93-1.07x (Zen 3, same-size loop, 31 interleaved rounds). */
     .p2align 4
+.Lmove_gt256_or_avx512:
+    testq %r9, %r9
+    jnz .Lmove_avx512_gt64
 .Lmove_avx2_gt256:
     cmpq vmopt__mem_front+VMOPT__FRONT_INLINE_MAX(%rip), %rdx
     jbe .Lmove_avx2_le512
@@ -351,11 +357,8 @@ ALIAS(F_MEMMOVE)
     popq %rdx
     addq %rdx, %rax
     ret
-    /* avx2 past 256 B, or AVX-512 past 64 B (.Lmove_gt64). */
-.Lmove_gt256_or_avx512:
-    testq %r9, %r9
-    jz .Lmove_avx2_gt256
     /* AVX-512, 65-128 B: two 64-byte vectors. */
+.Lmove_avx512_gt64:
     cmpq $128, %rdx
     ja .Lmove_avx512_gt128
     MOVE2 vmovdqu64, 64, %zmm16, %zmm17
