@@ -203,7 +203,7 @@ ALIAS(F_MEMMOVE)
     MOVE2 vmovdqu, 32, %ymm0, %ymm1
     vzeroupper
     ret
-    /* The avx2 entry.  Below 32 B a ladder from the top (16, 8, 4) whose
+    /* The avx2 entry.  Below 32 B a ladder from the top (17, 8, 4) whose
      * last rung, 0-3 B, the commonest class (two thirds of cpython's
      * calls, all of lua's), takes no branch past the dispatch and every
      * other class one; glibc's takes one in each, 2-3 B included.  Tried
