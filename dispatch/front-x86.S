@@ -17,8 +17,8 @@
  *     table's special thresholds while its loop is that kernel.
  * So the avx2 path pays what glibc's does plus one load, one compare and
  * one branch not taken; the AVX-512 path one taken branch below 32 B and
- * two past 64 B (memmove; one for memset).  The word is read once, so a retune cannot split the tests;
- * a stale inline_max or loop word only sends a size to a path valid for
+ * two past 64 B (memmove; one for memset).  The word is read once, so a
+ * retune cannot split the tests; a stale inline_max or loop word only sends a size to a path valid for
  * it under both vector entries.  Past their own sizes both go to the
  * table: avx2 straight to its vector loop below the smallest special
  * threshold, otherwise to the C bodies (dispatch/entry-x86.h), which
@@ -214,7 +214,7 @@ ALIAS(F_MEMMOVE)
      * store still in flight cannot take its data from it and waits for it
      * to reach the cache, and two halves each inside one store forward.
      * bench-mem's memmove-overlap 16 B (dst = src + 8, call after call):
-     * 0.70x glibc with the vector, 1.7-2.0x with the halves; 16 B copies
+     * 0.70x glibc with the vector, 1.7-2.6x with the halves; 16 B copies
      * 1.0x either way (Zen 3, AMD family 25 model 1). */
     .p2align 4
 .Lmove_avx2_lt32:
@@ -249,8 +249,10 @@ ALIAS(F_MEMMOVE)
      * rounds; no other class moved). */
 5:  MOVE2 vmovdqu, 16, %xmm0, %xmm1
     ret
-    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512: n + 8w is at most
-     * 256 only for avx2's 65-256 B, which takes one compare and no branch
+    /* Past 64 B, the word is 0 for avx2, 32 for AVX-512 (the C entry's
+     * SIZE_MAX never gets here): n + 8w is at most 256 only for avx2's
+     * 65-256 B (n + 256 wraps only for n within 256 of SIZE_MAX, no
+     * object's size), which takes one compare and no branch
      * to its copy; the rest (AVX-512 at n + 256) go on to a test of w
      * (.Lmove_gt256_or_avx512), avx2 falling through to its larger sizes
      * and AVX-512 taking a branch to its own paths.  With the test of w
