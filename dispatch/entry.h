@@ -73,6 +73,10 @@ typedef struct {
     _Atomic size_t inline_max;
     _Atomic size_t move_loop_max;
     _Atomic size_t set_loop_max;
+    /* Nonzero: the AVX-512 entry moves 257-512 B in sixteen 32-byte
+     * vectors, where 64-byte ones split (a 32-byte loop, Zen 4); zero:
+     * eight 64-byte ones. */
+    _Atomic size_t ring32;
 } vmopt__mem_front_words;
 extern vmopt__mem_front_words vmopt__mem_front;
 

@@ -90,31 +90,35 @@
     \insn \b, -\w(%rdi, %rdx)
 .endm
 
-/* 2k 32-byte vectors through the 2k registers numbered r, every load
- * before any store: bytes [0, 32k) and [n - 32k, n), for n to 64k. */
-.macro MOVE_RING32 insn, r:vararg
+/* 2k w-byte vectors through the 2k registers numbered r of the kind reg
+ * (ymm, zmm), every load before any store: bytes [0, wk) and [n - wk, n),
+ * for n to 2wk.  MOVE_RING32 is the 32-byte form. */
+.macro MOVE_RING insn, w, reg, r:vararg
     k = 0
     .irp x, \r
-    k = k + 16
+    k = k + \w / 2
     .endr
     o = 0
     .irp x, \r
     .if o < k
-    \insn o(%rsi), %ymm\x
+    \insn o(%rsi), %\reg\x
     .else
-    \insn (o - 2 * k)(%rsi, %rdx), %ymm\x
+    \insn (o - 2 * k)(%rsi, %rdx), %\reg\x
     .endif
-    o = o + 32
+    o = o + \w
     .endr
     o = 0
     .irp x, \r
     .if o < k
-    \insn %ymm\x, o(%rdi)
+    \insn %\reg\x, o(%rdi)
     .else
-    \insn %ymm\x, (o - 2 * k)(%rdi, %rdx)
+    \insn %\reg\x, (o - 2 * k)(%rdi, %rdx)
     .endif
-    o = o + 32
+    o = o + \w
     .endr
+.endm
+.macro MOVE_RING32 insn, r:vararg
+    MOVE_RING \insn, 32, ymm, \r
 .endm
 
 /* Stores of the w-byte register r, vectors from to from + k - 1 counted
@@ -385,9 +389,21 @@ ALIAS(F_MEMMOVE)
     ret
 .Lmove_avx512_gt256:
     cmpq $512, %rdx
-    ja vmopt__entry_avx512_move_large
-    MOVE_RING32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    ja .Lmove_avx512_table
+    cmpq $0, vmopt__mem_front+VMOPT__FRONT_RING32(%rip)
+    jne 6f
+    MOVE_RING vmovdqu64, 64, zmm, 16, 17, 18, 19, 20, 21, 22, 23
     ret
+6:  MOVE_RING32 vmovdqu64, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    ret
+    /* Past 512 B (memcpy and memmove only: mempcpy's larger sizes take the
+     * C body): below the table's smallest special threshold a tail jump to
+     * its vector loop, else the C body's choice. */
+.Lmove_avx512_table:
+    movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_MOVE_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx512_move_large
+    jmp *VMOPT__T_MOVE(%rcx)
 
 .Lmove_mask: /* n below the word: AVX-512 below 32 B, or the C entry */
     cmpq $32, %r9
@@ -521,9 +537,14 @@ FUNC(F_MEMSET)
     ret
 .Lset_avx512_gt256:
     cmpq $512, %rdx
-    ja vmopt__entry_avx512_set_large
+    ja .Lset_avx512_table
     SET_RING vmovdqu64, %zmm16, 64, 0, 4
     ret
+.Lset_avx512_table:
+    movq vmopt__mem_live(%rip), %rcx
+    cmpq VMOPT__T_SET_SPECIAL_MIN(%rcx), %rdx
+    jae vmopt__entry_avx512_set_large
+    jmp *VMOPT__T_SET(%rcx)
 .Lset_mask: /* n below the word: AVX-512 below 32 B, or the C entry */
     cmpq $32, %r9
     jne vmopt__front_set_c

@@ -72,7 +72,7 @@ const vmopt__mem_table vmopt__mem_baseline = {
 
 _Atomic(const vmopt__mem_table *) vmopt__mem_live = &vmopt__mem_baseline;
 _Atomic unsigned char vmopt__mem_entry_live = BASELINE_SIMD;
-_Alignas(32) vmopt__mem_front_words vmopt__mem_front = {.word = FRONT_WORD_C};
+_Alignas(64) vmopt__mem_front_words vmopt__mem_front = {.word = FRONT_WORD_C};
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -105,6 +105,7 @@ _Static_assert(offsetof(vmopt__mem_front_words, word) == VMOPT__FRONT_WORD, "tab
 _Static_assert(offsetof(vmopt__mem_front_words, inline_max) == VMOPT__FRONT_INLINE_MAX, "table-offsets.h");
 _Static_assert(offsetof(vmopt__mem_front_words, move_loop_max) == VMOPT__FRONT_MOVE_LOOP_MAX, "table-offsets.h");
 _Static_assert(offsetof(vmopt__mem_front_words, set_loop_max) == VMOPT__FRONT_SET_LOOP_MAX, "table-offsets.h");
+_Static_assert(offsetof(vmopt__mem_front_words, ring32) == VMOPT__FRONT_RING32, "table-offsets.h");
 
 const vmopt__mem_entry vmopt__mem_entries[] = {
 #ifdef __x86_64__
@@ -264,6 +265,24 @@ void vmopt__mem_unlock(void)
 /* The front's inline_max: the avx2 paths copy at most 512 B inline. */
 #define FRONT_INLINE_TOP 512u
 
+/* The AVX-512 front's 257-512 B in 32-byte vectors where the plan's loop
+ * is 32 bytes wide (behind a counting or sampling copy, the table it
+ * wraps): the plan's rule that 64-byte operations split there (Zen 4,
+ * profiles/resolve.c).  Elsewhere eight 64-byte vectors: on Intel family
+ * 6 model 167 they ran 512 B copies in 2.86 ns, the sixteen 32-byte ones
+ * in 3.86 ns (glibc 2.5-2.7 ns; bench-mem, interleaved). */
+static size_t ring32(const vmopt__mem_table *t)
+{
+#ifdef __x86_64__
+    while (t->counted_from || t->sampled_from)
+        t = t->counted_from ? t->counted_from : t->sampled_from;
+    return t->entry == VMOPT__SIMD_AVX512 && t->move == vmopt__mem_avx2.move;
+#else
+    (void)t;
+    return 0;
+#endif
+}
+
 /* The entry first: an entry is correct on any table, and the baseline
  * entry is the only one that honours inline_max 0.  The front's words may
  * be read with each other's old values, which front-x86.S allows. */
@@ -278,6 +297,7 @@ static void publish_stores(const vmopt__mem_table *t)
                           memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_front.set_loop_max, k && t->set == k->set ? t->set_special_min : 0,
                           memory_order_relaxed);
+    atomic_store_explicit(&vmopt__mem_front.ring32, ring32(t), memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_front.word, e->front_word, memory_order_relaxed);
     atomic_store_explicit(&vmopt__mem_live, t, memory_order_release);
 }

@@ -205,7 +205,8 @@ static void test_publish_reuses_tables(void **state)
 #ifdef __x86_64__
 /* What the asm front reads before any table, published with each table
  * and never run here (no vmopt_mem* call until the baseline is back, so
- * any CPU runs this): AVX-512 masks below 32 B; avx2 compares with the
+ * any CPU runs this): AVX-512 masks below 32 B, and moves 257-512 B in
+ * 32-byte vectors only behind the 32-byte loop, counted or not; avx2 compares with the
  * table's inline_max, and runs its kernel's loops inline below the
  * special thresholds while the table's loop is that kernel (not a
  * counting copy, not another kernel); the C entry sends every size to its
@@ -216,13 +217,15 @@ static void test_front_words_follow_entry(void **state)
         int entry;
         const char *loop;
         int counting;
-        size_t word, inline_max, move_loop_max, set_loop_max;
+        size_t word, inline_max, move_loop_max, set_loop_max, ring32;
     } want[] = {
-        {VMOPT__SIMD_AVX512, "avx2", 0, 32, 256, 0, 0},
-        {VMOPT__SIMD_AVX2, "avx2", 0, 0, 256, 4096, 8192},
-        {VMOPT__SIMD_AVX2, "avx2", 1, 0, 256, 0, 0},
-        {VMOPT__SIMD_AVX2, "sse2", 0, 0, 256, 0, 0},
-        {VMOPT__SIMD_SSE2, "avx2", 0, SIZE_MAX, 256, 0, 0},
+        {VMOPT__SIMD_AVX512, "avx2", 0, 32, 256, 0, 0, 1},
+        {VMOPT__SIMD_AVX512, "avx2", 1, 32, 256, 0, 0, 1},
+        {VMOPT__SIMD_AVX512, "avx512", 0, 32, 256, 0, 0, 0},
+        {VMOPT__SIMD_AVX2, "avx2", 0, 0, 256, 4096, 8192, 0},
+        {VMOPT__SIMD_AVX2, "avx2", 1, 0, 256, 0, 0, 0},
+        {VMOPT__SIMD_AVX2, "sse2", 0, 0, 256, 0, 0, 0},
+        {VMOPT__SIMD_SSE2, "avx2", 0, SIZE_MAX, 256, 0, 0, 0},
     };
     for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
         vmopt__mem_table t = vmopt__mem_baseline;
@@ -238,12 +241,14 @@ static void test_front_words_follow_entry(void **state)
         size_t word = atomic_load(&vmopt__mem_front.word), inline_max = atomic_load(&vmopt__mem_front.inline_max);
         size_t move_loop = atomic_load(&vmopt__mem_front.move_loop_max);
         size_t set_loop = atomic_load(&vmopt__mem_front.set_loop_max);
+        size_t ring32 = atomic_load(&vmopt__mem_front.ring32);
         vmopt__mem_counting(0);
         assert_ptr_not_equal(vmopt__mem_publish(&vmopt__mem_baseline), NULL);
         assert_int_equal(word, want[i].word);
         assert_int_equal(inline_max, want[i].inline_max);
         assert_int_equal(move_loop, want[i].move_loop_max);
         assert_int_equal(set_loop, want[i].set_loop_max);
+        assert_int_equal(ring32, want[i].ring32);
     }
     /* The baseline's words: every size to the C body, no loop inline. */
     assert_int_equal(atomic_load(&vmopt__mem_front.word), SIZE_MAX);

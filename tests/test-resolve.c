@@ -175,14 +175,28 @@ static void test_unknown_caches(void **state)
  * family, a different plan, each citing its source. */
 #define TOPO_BIG "synthetic:pack:1 l3:4(size=32MiB) l2:8(size=1MiB) l1d:1(size=48KiB) core:1 pu:2"
 #define AVX512 "sse2,avx,avx2,avx512f,avx512bw,avx512vl,erms,fsrm"
+/* The preload's facts: L2 and L3, no L1d; and no cache at all. */
+#define TOPO_NO_L1D "synthetic:pack:1 l3:4(size=32MiB) l2:8(size=1MiB) core:1 pu:2"
+#define TOPO_NONE "synthetic:pack:1 core:1 pu:2"
 
 static void test_vendor_rules_x86(void **state)
 {
-    /* Intel before Sapphire Rapids: no 512-bit registers; glibc's FSRM threshold. */
+    /* Intel before Sapphire Rapids: no 512-bit registers; rep movsb from
+     * the L1d, rep stosb from the L2 (bench-mem on Intel family 6 model
+     * 167). */
     vmopt_plan *plan = resolve_on(TOPO_BIG, "vendor=GenuineIntel,family=6,model=0x6a," AVX512, "default", NULL);
     ASSERT_KEY(plan, "memcpy.simd", "avx2", "Prefer_No_AVX512");
     ASSERT_KEY(plan, "memcpy.loop", "avx2", "the entry's width");
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "48 KiB", "while a copy fits in the L1d 48 KiB");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "1 MiB", "leads within L2 1 MiB");
+    vmopt_plan_free(plan);
+    /* L1d unknown (the preload): glibc's FSRM threshold; no cache known:
+     * glibc's rep stosb threshold too. */
+    plan = resolve_on(TOPO_NO_L1D, "vendor=GenuineIntel,family=6,model=0xa7,avx_vnni," AVX512, "default", NULL);
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "2112 B", "short distances stay on the loop");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "1 MiB", "leads within L2 1 MiB");
+    vmopt_plan_free(plan);
+    plan = resolve_on(TOPO_NONE, "vendor=GenuineIntel,family=6,model=0xa7,avx_vnni," AVX512, "default", NULL);
     ASSERT_KEY(plan, "memcpy.rep_stosb_min", "2 KiB", "glibc's rep stosb threshold");
     vmopt_plan_free(plan);
     /* With AVX-VNNI (Sapphire Rapids): 512-bit entry and loop. */
@@ -191,7 +205,7 @@ static void test_vendor_rules_x86(void **state)
     ASSERT_KEY(plan, "memcpy.loop", "avx512", "the entry's width");
     vmopt_plan_free(plan);
     /* Intel without FSRM: 4 KiB per 16 bytes of the 32-byte loop's vectors. */
-    plan = resolve_on(TOPO_BIG, "vendor=GenuineIntel,family=6,model=0x55,sse2,avx,avx2,erms", "default", NULL);
+    plan = resolve_on(TOPO_NO_L1D, "vendor=GenuineIntel,family=6,model=0x55,sse2,avx,avx2,erms", "default", NULL);
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "8 KiB", "glibc's threshold for avx2 vectors");
     vmopt_plan_free(plan);
     /* Zen 4 splits 512-bit operations: a 256-bit loop; Zen 5 does not. */
