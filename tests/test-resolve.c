@@ -208,13 +208,27 @@ static void test_vendor_rules_x86(void **state)
     plan = resolve_on(TOPO_NO_L1D, "vendor=GenuineIntel,family=6,model=0x55,sse2,avx,avx2,erms", "default", NULL);
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "8 KiB", "glibc's threshold for avx2 vectors");
     vmopt_plan_free(plan);
-    /* Zen 4 splits 512-bit operations: a 256-bit loop; Zen 5 does not. */
+    /* Zen 4 splits 512-bit operations: a 256-bit entry and loop; Zen 5
+     * does not.  An explicit avx512 entry on Zen 4 keeps the 256-bit loop. */
     plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x19,model=0x11," AVX512, "default", NULL);
-    ASSERT_KEY(plan, "memcpy.simd", "avx512", "widest registers avx512");
-    ASSERT_KEY(plan, "memcpy.loop", "avx2", "AMD family 25 (Zen 4)");
+    ASSERT_KEY(plan, "memcpy.simd", "avx2", "AMD family 25 (Zen 4) splits 512-bit operations");
+    ASSERT_KEY(plan, "memcpy.loop", "avx2", "the entry's width");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "BZ 30994");
     vmopt_plan_free(plan);
+    {
+        vmopt_machine *m;
+        vmopt_profile *p;
+        assert_int_equal(vmopt_machine_describe(&m, TOPO_BIG, "vendor=AuthenticAMD,family=0x19,model=0x11," AVX512), 0);
+        assert_int_equal(vmopt_profile_parse(&p, "[memcpy]\nsimd = avx512\n", "want512"), 0);
+        assert_int_equal(vmopt_plan_resolve(&plan, m, p), 0);
+        ASSERT_KEY(plan, "memcpy.simd", "avx512", "set by want512");
+        ASSERT_KEY(plan, "memcpy.loop", "avx2", "AMD family 25 (Zen 4)");
+        vmopt_plan_free(plan);
+        vmopt_profile_free(p);
+        vmopt_machine_free(m);
+    }
     plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x1a,model=0x02," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.simd", "avx512", "widest registers avx512");
     ASSERT_KEY(plan, "memcpy.loop", "avx512", "the entry's width");
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "BZ 30994");
     vmopt_plan_free(plan);
