@@ -14,15 +14,35 @@
 struct vmopt_tlb {
     vmopt__tlb_fast fast;
     vmopt__tlb_entry *table;  /* as fast.table */
-    /* The geometry, for the slow paths. */
     uint64_t page_mask;
-    unsigned page_shift, set_bits, ways, way_bits, hash;
-    vmopt_tlb_config cfg;     /* every AUTO resolved */
+    /* What a plain miss reads and writes (tlb.c, plain_miss), with the two
+     * fields above in the first three 64-byte lines: spread over the
+     * struct, its fields were seven lines, which a VM's own data evicts
+     * between misses. */
+    atomic_int flush_pending;
+    /* 0 when a miss needs none of the fields below: one way, the mask, no
+     * victims searched (plain_miss samples the shadow and records the
+     * recent pages itself).  Set again at the end of every check, flush
+     * and create. */
+    int miss_extras;
+    /* The pages filled last: kept only while a check may read them
+     * (tlb.c, adapt: a table under 30% used, or off the configured hash). */
+    int track_recent;
+    int used_overflow;        /* `used` was full and missed some: the next flush clears all */
+    uint64_t *shadow_live;    /* shadow (below), or NULL while it rests */
+    uint64_t fills_since_check, evictions; /* since the last check */
     uint64_t n_entries;
     uint64_t n_valid;         /* entries of the table holding a translation */
     uint32_t *used;           /* entries filled since the last full flush */
     uint64_t n_used;
-    int used_overflow;        /* `used` was full and missed some: the next flush clears all */
+    vmopt_tlb_fill_fn fill;   /* cfg's, here beside the rest */
+    void *opaque;
+    uint64_t n_recent;
+    vmopt_tlb_stats stats;
+    uint64_t recent[VMOPT__TLB_RECENT];
+    /* The geometry, for the slow paths. */
+    unsigned page_shift, set_bits, ways, way_bits, hash;
+    vmopt_tlb_config cfg;     /* every AUTO resolved */
     uint8_t *next_way;        /* per set: the way to replace next */
     uint8_t *occupancy;       /* per set: scratch for collisions_under() */
     vmopt__tlb_entry victim[VMOPT__TLB_MAX_VICTIM];
@@ -38,9 +58,7 @@ struct vmopt_tlb {
     unsigned victim_backoff; /* the next rest: VICTIM_REST, doubled by each try that did not pay */
     uint64_t check_misses, check_victim_hits;
     uint64_t asid;
-    atomic_int flush_pending;
     /* resizing and rehashing */
-    uint64_t fills_since_check, evictions; /* since the last check */
     uint64_t window_start_ns, window_max_valid;
     uint64_t hash_since_ns;
     /* Whether growing can pay: the tags a direct-mapped table of the
@@ -53,21 +71,9 @@ struct vmopt_tlb {
     unsigned shadow_group_bits; /* log2 of the sets per sampled set */
     uint64_t shadow_set_mask, shadow_pick_mask;
     unsigned shadow_waits;      /* checks the sample has carried over */
-    uint64_t *shadow_live;      /* shadow, or NULL while it rests */
     unsigned shadow_rest_left, shadow_backoff; /* checks left; the next rest */
     unsigned shadow_warm;       /* sampled misses that only warm it up */
     uint64_t window_misses, window_shadow_hits;
-    /* The pages filled last: kept only while a check may read them
-     * (tlb.c, adapt: a table under 30% used, or off the configured hash). */
-    uint64_t recent[VMOPT__TLB_RECENT];
-    uint64_t n_recent;
-    int track_recent;
-    /* 0 when a miss needs none of the above: one way, the mask, no victims
-     * searched (tlb.c, plain_miss, which samples the shadow and records
-     * the recent pages itself).
-     * Set again at the end of every check, flush and create. */
-    int miss_extras;
-    vmopt_tlb_stats stats;
     /* What the retuner reads from another thread: written by the owner at
      * every 64th miss and each safe point with relaxed stores, so it lags by the hits
      * since.  On the registry's list, under its lock. */
