@@ -24,14 +24,19 @@ finish() { echo "$failures failure(s)"; [ "$failures" -eq 0 ]; }
 needs() { command -v "$1" > /dev/null || { echo "$1 not installed (Debian package $2)"; exit 77; }; }
 
 # same NAME CMD...: runs CMD in a fresh directory without the preload, then
-# with it once per entry width (the plan's, then VMOPT_SIMD=avx2 and sse2 on
+# with it once per entry width (the plan's, then VMOPT_SIMD=avx512 where the
+# CPU has AVX-512 F, BW and VL (the plan of Zen 4 is avx2), avx2 and sse2 on
 # x86-64, neon and, where the CPU has SVE, sve on arm64, so that every body
 # of the exported functions runs the program),
 # and compares stdout, stderr and exit status.  Each preloaded run also
 # writes a dump, which proves the library was loaded in that process and
 # names the width that ran.
 entries=""
-[ "$(elf_machine "$lib")" = 003e ] && entries="avx2 sse2" # EM_X86_64
+cpu_has() { grep -m1 '^flags' /proc/cpuinfo | grep -qw "$1"; }
+if [ "$(elf_machine "$lib")" = 003e ]; then # EM_X86_64
+    entries="avx2 sse2"
+    cpu_has avx512f && cpu_has avx512bw && cpu_has avx512vl && entries="avx512 $entries"
+fi
 if [ "$(elf_machine "$lib")" = 00b7 ]; then # EM_AARCH64
     # The kernel's word on SVE (HWCAP_SVE, bit 22), not the library's: run
     # by any arm64 program, here the shell's loader through the test's own.
