@@ -16,7 +16,11 @@
  * one holding a saved plan for saved).  Then the system calls and CPUID
  * instructions of the call alone are counted by single-stepping it under
  * ptrace: deterministic where the times are noisy (a CPUID traps to the
- * hypervisor in a VM, and a system call costs microseconds there).
+ * hypervisor in a VM, and a system call costs microseconds there).  The
+ * measure level runs for milliseconds, too long to single-step: its system
+ * calls are counted at their stops (PTRACE_SYSCALL), and its CPUIDs with
+ * CPUID faulting (arch_prctl ARCH_SET_CPUID), each one emulated by this
+ * process, where the kernel and the CPU offer it.
  * VMOPT_BENCH_WHERE=1 prints where each CPUID is (file and offset, for
  * addr2line). */
 #include "config.h"
@@ -28,7 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/prctl.h>
+#include <cpuid.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,12 +50,16 @@ static const char *const mode_name[NMODES] = {"empty main (reference)", "autotun
                                               "hwloc topology load alone"};
 static const double bar_ns[NMODES] = {0, 1e6, 0.2e6, 50e6, 0};
 
-/* The child: one call, between two markers the counting parent stops at. */
-static int run_mode(int mode, int marked)
+/* The child: one call, between two markers the counting parent stops at;
+ * faulting: every CPUID from the first marker on traps (SIGSEGV), for the
+ * parent to count and emulate. */
+static int run_mode(int mode, int marked, int faulting)
 {
     vmopt_options o = VMOPT_OPTIONS_INIT;
     o.flags = mode == SAVED ? 0 : VMOPT_TUNE_FRESH;
     o.level = mode == MEASURE ? VMOPT_LEVEL_MEASURE : VMOPT_LEVEL_ESTIMATE;
+    if (faulting && syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) != 0)
+        return 3;
     if (marked)
         raise(SIGUSR1);
     double t0 = bench_now_ns();
@@ -90,13 +101,15 @@ static int run_mode(int mode, int marked)
 
 static char self[4096];
 
+/* traced: 0 untraced, 1 marked, 2 marked with CPUID faulting. */
 static pid_t spawn(int mode, int traced)
 {
+    static const char *const how[] = {"--run", "--run-marked", "--run-faulting"};
     pid_t pid = fork();
     if (pid == 0) {
         if (traced && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
             _exit(126);
-        execl(self, self, traced ? "--run-marked" : "--run", mode_arg[mode], (char *)NULL);
+        execl(self, self, how[traced], mode_arg[mode], (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -192,6 +205,69 @@ static int count_insns(int mode, unsigned long *syscalls, unsigned long *cpuids,
     }
 }
 
+/* Whether this kernel and CPU make CPUID fault on request: then the child,
+ * on the same machine, can too. */
+static int cpuid_faulting(void)
+{
+    if (syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) != 0)
+        return 0;
+    return syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1) == 0;
+}
+
+/* The system calls and CPUIDs between the child's markers, without
+ * single-stepping: the calls at their entry stops, each CPUID at its fault,
+ * where this process runs it with the child's leaf and subleaf and writes
+ * the answer into the child's registers. */
+static int count_stops(int mode, unsigned long *syscalls, unsigned long *cpuids)
+{
+    pid_t pid = spawn(mode, 2);
+    int status, counting = 0, in_call = 0;
+    *syscalls = *cpuids = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFSTOPPED(status)) /* the stop at exec */
+        return -1;
+    if (ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD) < 0)
+        return -1;
+    int deliver = 0;
+    for (;;) {
+        if (ptrace(counting ? PTRACE_SYSCALL : PTRACE_CONT, pid, NULL, (void *)(long)deliver) < 0)
+            return -1;
+        deliver = 0;
+        if (waitpid(pid, &status, 0) < 0)
+            return -1;
+        if (WIFEXITED(status))
+            return WEXITSTATUS(status) == 0 ? 0 : -1;
+        if (!WIFSTOPPED(status))
+            return -1;
+        int sig = WSTOPSIG(status);
+        if (sig == (SIGTRAP | 0x80)) { /* a system call's entry or exit */
+            *syscalls += !in_call;
+            in_call = !in_call;
+        } else if (sig == SIGUSR1 || sig == SIGUSR2) {
+            counting = sig == SIGUSR1;
+            in_call = 0;
+        } else if (sig == SIGSEGV) {
+            struct user_regs_struct regs;
+            if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) < 0)
+                return -1;
+            errno = 0;
+            long word = ptrace(PTRACE_PEEKTEXT, pid, (void *)regs.rip, NULL);
+            if (errno != 0 || ((unsigned)word & 0xffff) != 0xa20f) {
+                deliver = sig; /* a real fault: the child's own */
+                continue;
+            }
+            unsigned a, b, c, d;
+            __cpuid_count((unsigned)regs.rax, (unsigned)regs.rcx, a, b, c, d);
+            regs.rax = a, regs.rbx = b, regs.rcx = c, regs.rdx = d;
+            regs.rip += 2;
+            if (ptrace(PTRACE_SETREGS, pid, NULL, &regs) < 0)
+                return -1;
+            *cpuids += counting;
+        } else if (sig != SIGTRAP) {
+            deliver = sig;
+        }
+    }
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -200,10 +276,11 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && (strcmp(argv[1], "--run") == 0 || strcmp(argv[1], "--run-marked") == 0)) {
+    if (argc == 3 && (!strcmp(argv[1], "--run") || !strcmp(argv[1], "--run-marked") ||
+                      !strcmp(argv[1], "--run-faulting"))) {
         for (int m = 0; m < NMODES; m++)
             if (strcmp(argv[2], mode_arg[m]) == 0)
-                return run_mode(m, argv[1][5] == '-');
+                return run_mode(m, argv[1][5] == '-', argv[1][6] == 'f');
         fprintf(stderr, "bench-tune: --run none, estimate, saved, measure or hwloc\n");
         return 2;
     }
@@ -262,9 +339,16 @@ int main(int argc, char **argv)
     printf("\nthe call alone, single-stepped (deterministic counts):\n");
     printf("%-30s %10s %10s %14s\n", "", "syscalls", "CPUIDs", "instructions");
     for (int m = ESTIMATE; m < NMODES; m++) {
-        if (m == MEASURE)
-            continue; /* calibration runs for milliseconds: far too long to single-step */
         unsigned long sc, cpuid, steps;
+        if (m == MEASURE) { /* milliseconds of calibration: far too long to single-step */
+            if (!cpuid_faulting())
+                printf("%-30s (not counted: no CPUID faulting here, and too long to single-step)\n", mode_name[m]);
+            else if (count_stops(m, &sc, &cpuid) < 0)
+                printf("%-30s (could not trace: %s)\n", mode_name[m], strerror(errno));
+            else
+                printf("%-30s %10lu %10lu %14s\n", mode_name[m], sc, cpuid, "(not stepped)");
+            continue;
+        }
         if (count_insns(m, &sc, &cpuid, &steps) < 0)
             printf("%-30s (could not trace: %s)\n", mode_name[m], strerror(errno));
         else
