@@ -158,6 +158,21 @@ static void say_where(pid_t pid, unsigned long long addr)
         fclose(f);
 }
 
+/* Resumes the traced child with req (delivering sig), and waits: 1 and
+ * the stop's signal in *stop, 0 when it exited with status 0, -1 else. */
+static int resume(pid_t pid, int req, int sig, int *stop)
+{
+    int status;
+    if (ptrace((enum __ptrace_request)req, pid, NULL, (void *)(long)sig) < 0 || waitpid(pid, &status, 0) < 0)
+        return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status) == 0 ? 0 : -1;
+    if (!WIFSTOPPED(status))
+        return -1;
+    *stop = WSTOPSIG(status);
+    return 1;
+}
+
 /* Single-steps the call between the child's two markers and counts the
  * SYSCALL and CPUID instructions it executes. */
 static int count_insns(int mode, unsigned long *syscalls, unsigned long *cpuids, unsigned long *steps)
@@ -183,15 +198,9 @@ static int count_insns(int mode, unsigned long *syscalls, unsigned long *cpuids,
             }
             (*steps)++;
         }
-        if (ptrace(stepping ? PTRACE_SINGLESTEP : PTRACE_CONT, pid, NULL, NULL) < 0)
-            return -1;
-        if (waitpid(pid, &status, 0) < 0)
-            return -1;
-        if (WIFEXITED(status))
-            return WEXITSTATUS(status) == 0 ? 0 : -1;
-        if (!WIFSTOPPED(status))
-            return -1;
-        int sig = WSTOPSIG(status);
+        int sig, r = resume(pid, stepping ? PTRACE_SINGLESTEP : PTRACE_CONT, 0, &sig);
+        if (r <= 0)
+            return r;
         if (sig == SIGUSR1 || sig == SIGUSR2) {
             stepping = sig == SIGUSR1;
             continue; /* the marker is not delivered */
@@ -229,16 +238,10 @@ static int count_stops(int mode, unsigned long *syscalls, unsigned long *cpuids)
         return -1;
     int deliver = 0;
     for (;;) {
-        if (ptrace(counting ? PTRACE_SYSCALL : PTRACE_CONT, pid, NULL, (void *)(long)deliver) < 0)
-            return -1;
+        int sig, r = resume(pid, counting ? PTRACE_SYSCALL : PTRACE_CONT, deliver, &sig);
+        if (r <= 0)
+            return r;
         deliver = 0;
-        if (waitpid(pid, &status, 0) < 0)
-            return -1;
-        if (WIFEXITED(status))
-            return WEXITSTATUS(status) == 0 ? 0 : -1;
-        if (!WIFSTOPPED(status))
-            return -1;
-        int sig = WSTOPSIG(status);
         if (sig == (SIGTRAP | 0x80)) { /* a system call's entry or exit */
             *syscalls += !in_call;
             in_call = !in_call;
@@ -336,7 +339,7 @@ int main(int argc, char **argv)
                           .p90_ns = d[samples - 1 - samples / 10], .sample_ns = m == NONE ? x : d};
         bench_record(&r, NULL);
     }
-    printf("\nthe call alone, single-stepped (deterministic counts):\n");
+    printf("\nthe call alone, single-stepped (measure: counted at its stops; deterministic counts):\n");
     printf("%-30s %10s %10s %14s\n", "", "syscalls", "CPUIDs", "instructions");
     for (int m = ESTIMATE; m < NMODES; m++) {
         unsigned long sc, cpuid, steps;
