@@ -147,7 +147,8 @@ static void resolve_width(ctx *c)
          * full-width datapath and keeps the 64-byte entry. */
         if (best->simd == VMOPT__SIMD_AVX512 && zen4(c->m) && simd_supported(c->m, VMOPT__SIMD_AVX2)) {
             set(c, k, VMOPT__SIMD_AVX2, "%s, but AMD family 25 (Zen 4) splits 512-bit operations in two: "
-                                        "the avx2 entry beats the AVX-512 one (bench-replay, bench-mem) -> avx2",
+                                        "the avx2 entry beats the AVX-512 one (bench-replay, bench-mem on "
+                                        "family 25 model 17) -> avx2",
                 why);
             return;
         }
