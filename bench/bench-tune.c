@@ -101,15 +101,17 @@ static int run_mode(int mode, int marked, int faulting)
 
 static char self[4096];
 
-/* traced: 0 untraced, 1 marked, 2 marked with CPUID faulting. */
+/* How a child runs, its first argument: untraced, marked, marked with
+ * CPUID faulting (spawn's traced, 0 to 2). */
+static const char *const run_how[] = {"--run", "--run-marked", "--run-faulting"};
+
 static pid_t spawn(int mode, int traced)
 {
-    static const char *const how[] = {"--run", "--run-marked", "--run-faulting"};
     pid_t pid = fork();
     if (pid == 0) {
         if (traced && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
             _exit(126);
-        execl(self, self, how[traced], mode_arg[mode], (char *)NULL);
+        execl(self, self, run_how[traced], mode_arg[mode], (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -279,11 +281,12 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && (!strcmp(argv[1], "--run") || !strcmp(argv[1], "--run-marked") ||
-                      !strcmp(argv[1], "--run-faulting"))) {
+    for (int how = 0; argc == 3 && how < 3; how++) {
+        if (strcmp(argv[1], run_how[how]) != 0)
+            continue;
         for (int m = 0; m < NMODES; m++)
             if (strcmp(argv[2], mode_arg[m]) == 0)
-                return run_mode(m, argv[1][5] == '-', argv[1][6] == 'f');
+                return run_mode(m, how >= 1, how == 2);
         fprintf(stderr, "bench-tune: --run none, estimate, saved, measure or hwloc\n");
         return 2;
     }
