@@ -39,7 +39,7 @@ static inline __attribute__((always_inline)) void *vmopt__move_past_inline(const
         /* rep movsb is slow when the destination is within 63 bytes past
          * the source modulo 4 GiB (glibc's Avoid_Short_Distance_REP_MOVSB). */
         if (n >= t->rep_movsb_min && (uint32_t)distance >= 64)
-            return t->move_rep(dst, src, n);
+            return n >= t->rep_movsb_sure ? t->move_rep(dst, src, n) : vmopt__move_sampled(t, dst, src, n);
     }
     return t->move(dst, src, n);
 }

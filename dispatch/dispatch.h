@@ -43,7 +43,38 @@ typedef struct vmopt__mem_table_s {
      * calling thread's own counters, then call this table's.  NULL in
      * every other table. */
     const struct vmopt__mem_table_s *counted_from;
+    /* From rep_movsb_min up to here (exclusive), each copy's kernel is
+     * chosen by sampling: rep movsb or the loop, whichever copied the
+     * size class faster lately (vmopt__move_sampled).  A copy this size
+     * or more cannot fit in the L1d with its source, and takes rep movsb
+     * outright.  At most rep_movsb_min (vmopt__mem_table_finish raises it
+     * to that): no band. */
+    size_t rep_movsb_sure;
 } vmopt__mem_table;
+
+/* The sampled band of t (rep_movsb_min <= n < rep_movsb_sure): every
+ * VMOPT__SAMPLE_PERIOD calls in the band, a thread runs a trial, the next
+ * VMOPT__SAMPLE_TRIAL calls on one kernel, rep movsb and the loop by turns,
+ * and times the last VMOPT__SAMPLE_TIMED of them (the time-stamp counter);
+ * each size class (a power of two) takes whichever costs less per byte on
+ * average, by 5% to change its mind.  The other calls read one byte of
+ * shared state.  Where the TSC cannot be read (prctl PR_TSC_SIGSEGV),
+ * nothing is timed and rep movsb stays. */
+#define VMOPT__SAMPLE_PERIOD 256u
+#define VMOPT__SAMPLE_TRIAL 8u
+#define VMOPT__SAMPLE_TIMED 5u
+void *vmopt__move_sampled(const vmopt__mem_table *t, void *dst, const void *src, size_t n);
+/* The sampler's state of the size class [2^log2, 2^(log2+1)), for the tests
+ * and for vmopt stat: the mean costs (TSC ticks per KiB, times 16; 0: no
+ * sample yet) of the loop and of rep movsb, and 1 when rep movsb is in use.
+ * A cost is fed with vmopt__sampled_note (the tests feed their own). */
+typedef struct {
+    uint32_t loop_cost, rep_cost;
+    int rep;
+} vmopt__sampled_class;
+int vmopt__sampled_get(unsigned log2, vmopt__sampled_class *out);
+void vmopt__sampled_note(unsigned log2, int rep, uint64_t ticks, size_t n);
+void vmopt__sampled_reset(void);
 
 extern _Atomic(const vmopt__mem_table *) vmopt__mem_live;
 extern const vmopt__mem_table vmopt__mem_baseline;

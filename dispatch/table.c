@@ -175,6 +175,8 @@ static const vmopt__mem_variant *usable_width(int simd, const struct vmopt_machi
 
 void vmopt__mem_table_finish(vmopt__mem_table *t)
 {
+    if (t->rep_movsb_sure < t->rep_movsb_min)
+        t->rep_movsb_sure = t->rep_movsb_min;
     t->move_special_min = t->rep_movsb_min < t->nontemporal_min ? t->rep_movsb_min : t->nontemporal_min;
     size_t s = t->rep_stosb_min < t->nontemporal_min ? t->rep_stosb_min : t->nontemporal_min;
     t->set_special_min = s < t->zva_min ? s : t->zva_min;
@@ -219,6 +221,13 @@ void vmopt__mem_table_from_plan(vmopt__mem_table *t, const struct vmopt_plan *pl
         t->move_rep = rep->impl->move;
         t->set_rep = rep->impl->set;
         t->rep_name = "rep movsb/stosb";
+        /* Below half the L1d, a copy and its source may both sit in it,
+         * where the loop can outrun rep movsb (dispatch/sampled.c): those
+         * sizes are sampled.  The L1d unknown (the preload): 24 KiB, half
+         * the smallest L1d of the CPUs whose plans start rep movsb below
+         * it (Zen 5 and Intel family 6 model 167, 48 KiB). */
+        size_t l1d = m->cache_size[VMOPT__L1D].value ? (size_t)m->cache_size[VMOPT__L1D].value : 48u << 10;
+        t->rep_movsb_sure = l1d / 2;
     }
     if (vec->move_nt && vec->set_nt) {
         t->nontemporal_min = threshold(plan->v[VMOPT__K_MEMCPY_NONTEMPORAL_MIN]);
@@ -675,7 +684,12 @@ static const char *class_name(const vmopt__mem_table *t, int set, const char *wh
         snprintf(buf, len, "inline, %s", vmopt__mem_entry_for(t->entry)->how);
     else if (strcmp(what, "loop") == 0)
         snprintf(buf, len, vmopt__mem_inline_max(t, set) ? "%s loop" : "%s", t->vec_name);
-    else if (strcmp(what, "rep") == 0)
+    else if (strcmp(what, "rep") == 0 && !set && t->rep_movsb_sure > t->rep_movsb_min &&
+             t->rep_movsb_sure < t->nontemporal_min) {
+        char sure[32];
+        vmopt__format_size(t->rep_movsb_sure, sure, sizeof sure);
+        snprintf(buf, len, "rep movsb or %s loop, sampled, < %s", t->vec_name, sure);
+    } else if (strcmp(what, "rep") == 0)
         snprintf(buf, len, set ? "rep stosb" : "rep movsb");
     else
         snprintf(buf, len, "%s non-temporal", t->nt_name);

@@ -344,6 +344,109 @@ static void test_short_distance_skips_rep(void **state)
     munmap(base, far + 2 * win);
 }
 
+/* The sampler's choice: the cheaper kernel per byte takes a class, by 5%
+ * to change its mind, and one outlying sample moves a mean a little. */
+static void test_sampled_choice(void **state)
+{
+    vmopt__sampled_class c;
+    vmopt__sampled_reset();
+    assert_int_equal(vmopt__sampled_get(13, &c), 0);
+    assert_int_equal(c.rep, 1); /* the plan's choice until measured */
+    assert_int_equal(c.loop_cost | c.rep_cost, 0);
+    vmopt__sampled_note(13, 0, 1000, 8192);
+    assert_int_equal(vmopt__sampled_get(13, &c), 0);
+    assert_int_equal(c.loop_cost, 1000 * 16 * 1024 / 8192);
+    assert_int_equal(c.rep, 1); /* one kernel measured: no comparison yet */
+    vmopt__sampled_note(13, 1, 1500, 8192);
+    assert_int_equal(vmopt__sampled_get(13, &c), 0);
+    assert_int_equal(c.rep, 0);
+    /* rep movsb 3% cheaper, sample after sample: not enough. */
+    for (int i = 0; i < 200; i++)
+        vmopt__sampled_note(13, 1, 970, 8192);
+    assert_int_equal(vmopt__sampled_get(13, &c), 0);
+    assert_true(c.rep_cost < c.loop_cost);
+    assert_int_equal(c.rep, 0);
+    for (int i = 0; i < 50; i++)
+        vmopt__sampled_note(13, 1, 800, 8192);
+    assert_int_equal(vmopt__sampled_get(13, &c), 0);
+    assert_int_equal(c.rep, 1);
+    /* An interrupt inside a timing: counted at four times the mean. */
+    uint32_t before = c.loop_cost;
+    vmopt__sampled_note(13, 0, 1000000, 8192);
+    assert_int_equal(vmopt__sampled_get(13, &c), 0);
+    assert_int_equal(c.loop_cost, before + (4 * before - before) / 8);
+    /* Other classes untouched; out-of-range classes refused. */
+    assert_int_equal(vmopt__sampled_get(12, &c), 0);
+    assert_int_equal(c.loop_cost | c.rep_cost, 0);
+    assert_int_equal(vmopt__sampled_get(9, &c), -1);
+    vmopt__sampled_reset();
+}
+
+/* The band between rep_movsb_min and rep_movsb_sure follows the sampler's
+ * choice (bar its trials), past it rep movsb always, and every copy is
+ * exact whichever kernel did it. */
+static void test_sampled_band(void **state)
+{
+    vmopt_machine *host;
+    assert_int_equal(vmopt_machine_probe(&host, VMOPT_PROBE_ISA), 0);
+    vmopt__mem_table t = vmopt__mem_baseline;
+    t.move = count_loop;
+    t.move_rep = count_rep;
+    t.rep_movsb_min = 2048;
+    t.rep_movsb_sure = 24576;
+    vmopt__mem_table_finish(&t);
+    vmopt__mem_publish(&t);
+    enum { N = 8192, CALLS = 2048 };
+    unsigned char *src = malloc(N + 8), *dst = malloc(N + 64 + 8);
+    for (size_t i = 0; i < N + 8; i++)
+        src[i] = (unsigned char)(i * 7 + 3);
+    for (int want_rep = 0; want_rep < 2; want_rep++) {
+        /* Costs so far apart that the real trials cannot turn them. */
+        vmopt__sampled_reset();
+        vmopt__sampled_note(13, want_rep, 1, N);
+        vmopt__sampled_note(13, !want_rep, UINT64_C(1) << 30, N);
+        loop_calls = rep_calls = 0;
+        for (int i = 0; i < CALLS; i++) {
+            memset(dst, 0, N + 64 + 8);
+            /* 8192-8199 B: all in the class [8 KiB, 16 KiB) */
+            assert_ptr_equal(vmopt_memcpy(dst + (i & 31), src, N + (i & 7)), dst + (i & 31));
+            assert_memory_equal(dst + (i & 31), src, N + (i & 7));
+            assert_int_equal(dst[(i & 31) + N + (i & 7)], 0);
+        }
+        unsigned chosen = want_rep ? rep_calls : loop_calls, other = want_rep ? loop_calls : rep_calls;
+        assert_int_equal(chosen + other, CALLS);
+        /* At most one trial in two on the other kernel. */
+        assert_true(other <= (CALLS / VMOPT__SAMPLE_PERIOD + 1) * VMOPT__SAMPLE_TRIAL);
+        assert_true(other > 0); /* and it is tried */
+        vmopt__sampled_class c;
+        vmopt__sampled_get(13, &c);
+        assert_int_equal(c.rep, want_rep);
+    }
+    /* From rep_movsb_sure on: rep movsb, even where the class chose the loop. */
+    unsigned char *big_s = malloc(32768), *big_d = malloc(32768);
+    memset(big_s, 5, 32768);
+    vmopt__sampled_reset();
+    vmopt__sampled_note(15, 0, 1, 32768);
+    vmopt__sampled_note(15, 1, UINT64_C(1) << 30, 32768);
+    loop_calls = rep_calls = 0;
+    for (int i = 0; i < 600; i++)
+        vmopt_memcpy(big_d, big_s, 32768);
+    assert_int_equal(rep_calls, 600);
+    assert_memory_equal(big_d, big_s, 32768);
+    /* Below rep_movsb_min: the loop, never sampled. */
+    loop_calls = rep_calls = 0;
+    for (int i = 0; i < 600; i++)
+        vmopt_memcpy(dst, src, 2047);
+    assert_int_equal(rep_calls, 0);
+    vmopt__sampled_reset();
+    vmopt__mem_publish(&vmopt__mem_baseline);
+    free(big_s);
+    free(big_d);
+    free(src);
+    free(dst);
+    vmopt_machine_free(host);
+}
+
 static void test_dump_shows_live_table(void **state)
 {
     vmopt__mem_table t = vmopt__mem_baseline;
@@ -466,6 +569,8 @@ int main(void)
         cmocka_unit_test(test_front_words_follow_entry),
 #endif
         cmocka_unit_test(test_short_distance_skips_rep),
+        cmocka_unit_test(test_sampled_choice),
+        cmocka_unit_test(test_sampled_band),
         cmocka_unit_test(test_fork_leaves_sampling),
         cmocka_unit_test(test_autotune_installs_plan),
         cmocka_unit_test(test_dump_shows_live_table),

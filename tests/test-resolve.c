@@ -230,7 +230,19 @@ static void test_vendor_rules_x86(void **state)
     plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x1a,model=0x02," AVX512, "default", NULL);
     ASSERT_KEY(plan, "memcpy.simd", "avx512", "widest registers avx512");
     ASSERT_KEY(plan, "memcpy.loop", "avx512", "the entry's width");
-    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "BZ 30994");
+    /* Zen 5: rep movsb from 2 KiB (sampled against the loop below half
+     * the L1d), rep stosb past the L2, known or not. */
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "2 KiB", "AMD family 26 (Zen 5)");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "1 MiB", "leads within L2 1 MiB");
+    vmopt_plan_free(plan);
+    plan = resolve_on(TOPO_NONE, "vendor=AuthenticAMD,family=0x1a,model=0x02," AVX512, "default", NULL);
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "2 KiB", "sampled");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "1 MiB", "1 MiB on every Zen 5");
+    vmopt_plan_free(plan);
+    /* Zen 3 and Zen 4 keep the loop at every size. */
+    plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x19,model=0x01,sse2,avx,avx2,erms,fsrm", "default", NULL);
+    ASSERT_KEY(plan, "memcpy.rep_movsb_min", "0 B", "Zen 3/4");
+    ASSERT_KEY(plan, "memcpy.rep_stosb_min", "0 B", "matches or beats rep stosb");
     vmopt_plan_free(plan);
     /* Zen 2 under a hypervisor that reports erms: still microcoded. */
     plan = resolve_on(TOPO_BIG, "vendor=AuthenticAMD,family=0x17,model=0x31,sse2,avx,avx2,erms", "default", NULL);
