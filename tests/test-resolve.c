@@ -234,6 +234,7 @@ static void test_vendor_rules_x86(void **state)
      * the L1d), rep stosb past the L2, known or not. */
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "2 KiB", "AMD family 26 (Zen 5)");
     ASSERT_KEY(plan, "memcpy.rep_stosb_min", "1 MiB", "leads within L2 1 MiB");
+    ASSERT_KEY(plan, "memcpy.nontemporal_min", "4 MiB", "twice a share");
     vmopt_plan_free(plan);
     plan = resolve_on(TOPO_NONE, "vendor=AuthenticAMD,family=0x1a,model=0x02," AVX512, "default", NULL);
     ASSERT_KEY(plan, "memcpy.rep_movsb_min", "2 KiB", "sampled");
